@@ -1,0 +1,2 @@
+// Generators land with the generators issue; plop loads this file.
+export default function plopfile(): void {}

@@ -1,0 +1,258 @@
+// One file through the engine: parse once, detect with every transform of its
+// kind, and (in fix mode) let the selected fixers change the same tree in
+// registry order. Pure apart from what the workspace view reads.
+import type { Collection } from 'jscodeshift';
+import { parse, ParseError, type Parsed } from './parsers.js';
+import { SuppressionIndex, findSuppressions } from './suppress.js';
+import { applyEdits } from './text.js';
+import type {
+  AnyTransform,
+  ContextFor,
+  FileKind,
+  Finding,
+  NewFile,
+  Service,
+  Severity,
+  TextEdit,
+  Transform,
+  WorkspaceView,
+} from './types.js';
+
+export interface FileInput {
+  kind: FileKind;
+  /** Relative to the workspace root. */
+  path: string;
+  /** LF text without BOM (see text.ts). */
+  text: string;
+  service: Service | null;
+  /** The tree parsed by analyze(), reused so each file is parsed once. */
+  parsed?: Parsed;
+}
+
+export interface FileOutcome {
+  path: string;
+  findings: Finding[];
+  /** Findings silenced by `shipshape-ignore`, counted, never hidden from the summary. */
+  suppressed: number;
+  /** Fixed text when a fixer changed the file. */
+  output?: string;
+  /** Transform ids that changed the file, in order. */
+  applied: string[];
+  created: CreatedFile[];
+  /** Set when the file could not be parsed or a fixer broke it. */
+  error?: { line: number; message: string };
+}
+
+/** Upper bound on edit passes for text kinds; a fix that never settles stops here. */
+const MAX_PASSES = 10;
+
+/** A created file and the fixer that asked for it. */
+export type CreatedFile = NewFile & { by: string };
+
+function makeContext(input: FileInput, parsed: Parsed, ws: WorkspaceView, sup: SuppressionIndex, created: CreatedFile[], owner = { id: '' }) {
+  const base = {
+    path: input.path,
+    text: input.text,
+    service: input.service,
+    workspace: ws,
+    suppressed: (rule: string, line: number) => sup.check(rule, line),
+    createFile: (file: NewFile) => {
+      if (!created.some((f) => f.path === file.path)) created.push({ ...file, by: owner.id });
+    },
+  };
+  switch (parsed.kind) {
+    case 'code':
+      return { ...base, kind: 'code' as const, j: parsed.j, root: parsed.root, parser: parsed.parser, module: parsed.module };
+    case 'dockerfile':
+      return { ...base, kind: 'dockerfile' as const, tree: parsed.tree };
+    case 'shell':
+      return { ...base, kind: 'shell' as const, tree: parsed.tree };
+    default:
+      return { ...base, kind: parsed.kind, doc: parsed.doc };
+  }
+}
+
+function severityOf(rule: string, fallback: Severity, ws: WorkspaceView): Severity | null {
+  const override = ws.config.rules[rule];
+  if (override === 'off') return null;
+  return override ?? fallback;
+}
+
+function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[], ws: WorkspaceView) {
+  const sup = new SuppressionIndex(findSuppressions(input.text));
+  const ctx = makeContext(input, parsed, ws, sup, []);
+  const findings: Finding[] = [];
+  let suppressed = 0;
+  for (const t of transforms) {
+    if (t.kind !== ctx.kind) continue;
+    const reports = (t as Transform<FileKind>).detect(ctx as never);
+    for (const r of reports) {
+      const meta = t.rules[r.rule];
+      if (!meta) throw new Error(`transform ${t.id} reported rule ${r.rule} it does not declare`);
+      if (sup.check(r.rule, r.line)) {
+        suppressed++;
+        continue;
+      }
+      const severity = severityOf(r.rule, meta.severity, ws);
+      if (!severity) continue;
+      const fixable = r.fixable !== false && !!t.fix && meta.fixedBy !== null;
+      findings.push({
+        rule: r.rule,
+        severity,
+        service: input.service?.name ?? null,
+        file: input.path,
+        line: r.line,
+        ...(r.column !== undefined ? { column: r.column } : {}),
+        message: r.message,
+        fix: fixable ? meta.fixedBy : null,
+      });
+    }
+  }
+  for (const u of sup.unused()) {
+    const severity = severityOf('unused-suppression', 'info', ws);
+    if (severity)
+      findings.push({
+        rule: 'unused-suppression',
+        severity,
+        service: input.service?.name ?? null,
+        file: input.path,
+        line: u.line,
+        message: `shipshape-ignore ${u.rule} silences nothing here; remove it`,
+        fix: null,
+      });
+  }
+  return { findings, suppressed };
+}
+
+function parseErrorFinding(input: FileInput, err: ParseError): Finding {
+  return {
+    rule: 'parse-error',
+    severity: 'risky',
+    service: input.service?.name ?? null,
+    file: input.path,
+    line: err.line,
+    message: `${input.path}:${err.line}: ${err.message}; shipshape skipped this file`,
+    fix: null,
+  };
+}
+
+/** Detect only. Never throws for bad input: a parse failure becomes a `parse-error` finding. */
+export function scanFile(input: FileInput, transforms: AnyTransform[], ws: WorkspaceView): FileOutcome {
+  const mine = transforms.filter((t) => t.kind === input.kind);
+  let parsed: Parsed;
+  try {
+    parsed = input.parsed ?? parse(input.kind, input.path, input.text);
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    return { path: input.path, findings: [parseErrorFinding(input, err)], suppressed: 0, applied: [], created: [], error: { line: err.line, message: err.message } };
+  }
+  const { findings, suppressed } = detectAll(input, parsed, mine, ws);
+  return { path: input.path, findings, suppressed, applied: [], created: [] };
+}
+
+function serialize(parsed: Parsed): string {
+  if (parsed.kind === 'code') return (parsed.root as Collection).toSource({ quote: 'single' });
+  if ('doc' in parsed) return parsed.doc.toString({ lineWidth: 0 });
+  return parsed.tree.text;
+}
+
+function tryParse(input: FileInput, text: string): Parsed | null {
+  try {
+    return parse(input.kind, input.path, text);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Detect on the original tree, then fix. `fixers` are the selected transforms
+ * (after --only/--skip), in registry order.
+ */
+export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
+  const outcome = scanFile(input, transforms, ws);
+  if (outcome.error) return outcome;
+  const mine = fixers.filter((t) => t.kind === input.kind && t.fix);
+  if (mine.length === 0) return outcome;
+  const created: CreatedFile[] = [];
+  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, mine, ws, created) : fixTree(input, mine, ws, created);
+  outcome.created = created;
+  if (result.error) outcome.error = result.error;
+  if (result.text !== input.text) {
+    outcome.output = result.text;
+    outcome.applied = result.applied;
+  } else if (created.length > 0) {
+    outcome.applied = result.applied;
+  }
+  return outcome;
+}
+
+interface FixRun {
+  text: string;
+  applied: string[];
+  error?: { line: number; message: string };
+}
+
+/** Code and YAML: all fixers mutate one tree; printed once. */
+function fixTree(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
+  const parsed = input.parsed ?? parse(input.kind, input.path, input.text);
+  const sup = new SuppressionIndex(findSuppressions(input.text));
+  const owner = { id: '' };
+  const ctx = makeContext(input, parsed, ws, sup, created, owner);
+  const applied: string[] = [];
+  for (const t of fixers) {
+    owner.id = t.id;
+    if ((t.fix as (c: ContextFor<FileKind>) => unknown)(ctx as never)) applied.push(t.id);
+  }
+  if (applied.length === 0) return { text: input.text, applied };
+  const text = serialize(parsed);
+  if (tryParse(input, text)) return { text, applied };
+  // One of them broke the file: redo them one at a time and drop the culprit(s).
+  return fixTreeStepwise(input, fixers, ws, created);
+}
+
+function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
+  let text = input.text;
+  const applied: string[] = [];
+  const broken: string[] = [];
+  for (const t of fixers) {
+    const parsed = parse(input.kind, input.path, text);
+    const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, { id: t.id });
+    if (!(t.fix as (c: ContextFor<FileKind>) => unknown)(ctx as never)) continue;
+    const next = serialize(parsed);
+    if (tryParse(input, next)) {
+      text = next;
+      applied.push(t.id);
+    } else broken.push(t.id);
+  }
+  return {
+    text,
+    applied,
+    error: { line: 1, message: `fix by ${broken.join(', ')} produced code that does not parse; those changes were dropped (please report this with the file)` },
+  };
+}
+
+/** Dockerfile and shell: edits from every fixer per pass, overlaps wait for the next pass. */
+function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
+  let text = input.text;
+  const applied = new Set<string>();
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const parsed = tryParse(input, text);
+    if (!parsed) return { text: input.text, applied: [], error: { line: 1, message: 'fixes produced a file that does not parse; nothing was changed' } };
+    const owner = { id: '' };
+    const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, owner);
+    const edits: (TextEdit & { by: string })[] = [];
+    for (const t of fixers) {
+      owner.id = t.id;
+      const own = (t.fix as (c: ContextFor<FileKind>) => TextEdit[])(ctx as never);
+      for (const e of own) edits.push({ ...e, by: t.id });
+    }
+    const real = edits.filter((e) => text.slice(e.start, e.end) !== e.text);
+    if (real.length === 0) break;
+    const result = applyEdits(text, real);
+    for (const e of result.applied) applied.add(e.by);
+    // Always one more pass: it applies deferred edits and lets fixers see
+    // each other's output; the loop ends when no fixer has an edit left.
+    text = result.text;
+  }
+  return { text, applied: fixers.map((t) => t.id).filter((id) => applied.has(id)) };
+}

@@ -1,0 +1,176 @@
+// The contract between the engine and the transforms. A transform module
+// never reads files or prints: it receives a parsed file in a context and
+// returns findings (detect) or changes (fix). Everything here is data.
+import type { Collection, JSCodeshift } from 'jscodeshift';
+import type { Document } from 'yaml';
+import type { DockerfileTree } from './dockerfile.js';
+import type { ShellTree } from './shell.js';
+
+export type Severity = 'blocking' | 'risky' | 'info';
+export type RuleSeverity = Severity | 'off';
+
+/** The kinds of file shipshape reads; each has exactly one parser (see parsers.ts). */
+export type FileKind = 'code' | 'dockerfile' | 'compose' | 'shell' | 'workflow';
+
+export type ServiceType = 'api' | 'worker' | 'ui' | 'lib';
+
+export interface RuleMeta {
+  /** Stable kebab-case id from SPEC.md; never reused once retired. */
+  id: string;
+  severity: Severity;
+  /** One line: what the rule catches. */
+  description: string;
+  /** Why it matters in a container (rule docs, SARIF help). */
+  rationale?: string;
+  /** Id of the transform that fixes it, null when report-only. */
+  fixedBy: string | null;
+}
+
+/** Everything the engine knows about one deployable package. */
+export interface Service {
+  name: string;
+  /** Directory relative to the workspace root, '/'-separated, '.' for the root. */
+  dir: string;
+  type: ServiceType;
+  dockerfile: string | null;
+  entrypoint: string | null;
+  port: number | null;
+  health: string | null;
+  ready: string | null;
+  prisma: boolean;
+  requiredEnv: string[];
+  healthcheck: boolean;
+  /** Parsed package.json of the service. */
+  manifest: Record<string, unknown>;
+}
+
+export interface PackageManagerInfo {
+  name: 'pnpm' | 'npm' | 'yarn';
+  /** Exact version from package.json#packageManager or config, when known. */
+  version: string | null;
+}
+
+export interface WorkspaceView {
+  /** Absolute path of the root. */
+  root: string;
+  packageManager: PackageManagerInfo;
+  services: Service[];
+  config: ResolvedConfig;
+  /** Reads a file relative to root; undefined when absent or unreadable. Cached. */
+  read(rel: string): string | undefined;
+  exists(rel: string): boolean;
+}
+
+export interface ResolvedConfig {
+  rules: Record<string, RuleSeverity>;
+  ignoreServices: string[];
+  defaults: { pnpmVersion?: string; nodeVersion?: string; ports?: Record<string, number> };
+}
+
+/** A finding as a rule reports it; the engine adds service, file and final severity. */
+export interface Report {
+  rule: string;
+  /** 1-based line. */
+  line: number;
+  column?: number;
+  message: string;
+  /**
+   * Set to false when the matcher recognises the defect but the fixer declines
+   * the shape; the message must then start with `manual:` and say why.
+   */
+  fixable?: boolean;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  service: string | null;
+  file: string;
+  line: number;
+  column?: number;
+  message: string;
+  fix: string | null;
+}
+
+/** A text replacement in the file's current text, by UTF-16 offsets. */
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A file a fixer wants to create next to the one it fixes (e.g. .dockerignore). */
+export interface NewFile {
+  /** Relative to the workspace root. */
+  path: string;
+  text: string;
+}
+
+interface BaseContext {
+  /** Path relative to the workspace root. */
+  path: string;
+  text: string;
+  service: Service | null;
+  workspace: WorkspaceView;
+  /** True when `shipshape-ignore RULE` sits on the line before `line`. */
+  suppressed(rule: string, line: number): boolean;
+  /** Asks the engine to create a file; ignored when it already exists. */
+  createFile(file: NewFile): void;
+}
+
+export interface CodeContext extends BaseContext {
+  kind: 'code';
+  j: JSCodeshift;
+  root: Collection;
+  /** 'ts' | 'tsx' | 'babylon': decides what syntax an inserted snippet may use. */
+  parser: CodeParser;
+  /** ESM when the file uses import/export or is .mjs/.mts; CJS otherwise. */
+  module: 'esm' | 'cjs';
+}
+
+export interface DockerfileContext extends BaseContext {
+  kind: 'dockerfile';
+  tree: DockerfileTree;
+}
+
+export interface ShellContext extends BaseContext {
+  kind: 'shell';
+  tree: ShellTree;
+}
+
+export interface YamlContext extends BaseContext {
+  kind: 'compose' | 'workflow';
+  doc: Document;
+}
+
+export type CodeParser = 'ts' | 'tsx' | 'babylon';
+
+export type ContextFor<K extends FileKind> = K extends 'code'
+  ? CodeContext
+  : K extends 'dockerfile'
+    ? DockerfileContext
+    : K extends 'shell'
+      ? ShellContext
+      : YamlContext;
+
+/**
+ * What a fixer returns. Code and YAML fixers mutate the tree in place and
+ * return true when they changed it; Dockerfile and shell fixers return text
+ * edits, applied by the engine with ESLint's overlap rules.
+ */
+export type FixResult<K extends FileKind> = K extends 'dockerfile' | 'shell' ? TextEdit[] : boolean;
+
+export interface Transform<K extends FileKind = FileKind> {
+  /** The transform id: the fixer id of SPEC's catalog, or the concern name for report-only modules. */
+  id: string;
+  kind: K;
+  /** The rules this module reports, keyed by rule id. */
+  rules: Record<string, RuleMeta>;
+  /** Short help for `shipshape rules` and docs. */
+  description: string;
+  detect(ctx: ContextFor<K>): Report[];
+  /** Absent for report-only modules. Must be idempotent and change nothing when it has nothing to do. */
+  fix?(ctx: ContextFor<K>): FixResult<K>;
+}
+
+export type AnyTransform = { [K in FileKind]: Transform<K> }[FileKind];

@@ -1,0 +1,138 @@
+// Turns discovered packages plus parsed files into the SPEC's service rows.
+// Evidence only: a `listen` call makes an api, a kafkajs consumer a worker, a
+// `next` dependency a ui; a package with none of these and no Dockerfile is a lib.
+import path from 'node:path';
+import type { Document } from 'yaml';
+import { isMap, isSeq, isScalar } from 'yaml';
+import type { DockerfileTree } from '../engine/dockerfile.js';
+import type { Service, ServiceType } from '../engine/types.js';
+import type { CodeFacts } from './code-facts.js';
+import type { PackageDir } from './discover.js';
+
+const UI_DEPS = ['next', 'nuxt', 'react-scripts', '@remix-run/serve', '@sveltejs/kit', 'vite'];
+
+function deps(manifest: Record<string, unknown>): Record<string, unknown> {
+  return { ...(manifest.dependencies as object), ...(manifest.devDependencies as object) };
+}
+
+export interface DockerFacts {
+  path: string;
+  entrypoint: string | null;
+  port: number | null;
+  healthcheck: boolean;
+}
+
+export function dockerFacts(file: string, tree: DockerfileTree): DockerFacts {
+  const final = tree.final;
+  const instrs = final?.instructions ?? [];
+  const last = (kw: string) => [...instrs].reverse().find((i) => i.keyword === kw);
+  const entry = last('ENTRYPOINT') ?? last('CMD');
+  let port: number | null = null;
+  for (const i of instrs) {
+    if (i.keyword === 'ENV') {
+      const m = /(?:^|\s)PORT[=\s]+"?(\d{2,5})/.exec(i.args);
+      if (m) port = Number(m[1]);
+    }
+  }
+  if (port === null) {
+    const expose = last('EXPOSE');
+    const m = expose && /(\d{2,5})/.exec(expose.args);
+    if (m) port = Number(m[1]);
+  }
+  const hc = last('HEALTHCHECK');
+  return {
+    path: file,
+    entrypoint: entry ? `${entry.keyword} ${entry.args}` : null,
+    port,
+    healthcheck: !!hc && !/^\s*NONE\b/i.test(hc.args),
+  };
+}
+
+export interface ComposeServiceFacts {
+  name: string;
+  /** Build context dir relative to the workspace root, when it has one. */
+  context: string | null;
+  healthcheck: boolean;
+  port: number | null;
+}
+
+export function composeFacts(file: string, doc: Document): ComposeServiceFacts[] {
+  const services = doc.get('services');
+  if (!isMap(services)) return [];
+  const out: ComposeServiceFacts[] = [];
+  const base = path.posix.dirname(file);
+  for (const pair of services.items) {
+    const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+    const svc = pair.value;
+    if (!isMap(svc)) continue;
+    const build: unknown = svc.get('build', true);
+    let context: string | null = null;
+    if (isScalar(build)) context = String(build.value);
+    else if (isMap(build)) {
+      const c = (build as { get(k: string): unknown }).get('context');
+      context = typeof c === 'string' ? c : null;
+    }
+    const hc: unknown = svc.get('healthcheck', true);
+    const disabled = isMap(hc) && (hc as { get(k: string): unknown }).get('disable') === true;
+    let port: number | null = null;
+    const env = svc.get('environment', true);
+    if (isMap(env)) {
+      const v = env.get('PORT');
+      if (v !== undefined && /^\d+$/.test(String(v))) port = Number(v);
+    } else if (isSeq(env)) {
+      for (const item of env.items) {
+        const m = isScalar(item) && /^PORT=(\d+)$/.exec(String(item.value));
+        if (m) port = Number(m[1]);
+      }
+    }
+    const ports = svc.get('ports', true);
+    if (port === null && isSeq(ports)) {
+      const first = ports.items[0];
+      const m = isScalar(first) && /(\d+)(\/\w+)?$/.exec(String(first.value));
+      if (m) port = Number(m[1]);
+    }
+    out.push({
+      name,
+      context: context === null ? null : path.posix.normalize(path.posix.join(base, context)).replace(/\/$/, '') || '.',
+      healthcheck: !!hc && !disabled,
+      port,
+    });
+  }
+  return out;
+}
+
+export function classify(manifest: Record<string, unknown>, facts: CodeFacts, hasDockerfile: boolean): ServiceType {
+  const d = deps(manifest);
+  if (UI_DEPS.some((u) => u in d) && !facts.consumesKafka) return 'ui';
+  if (facts.listens) return 'api';
+  if (facts.consumesKafka || 'kafkajs' in d) return 'worker';
+  return hasDockerfile ? 'worker' : 'lib';
+}
+
+export function buildService(
+  pkg: PackageDir,
+  facts: CodeFacts,
+  docker: DockerFacts | null,
+  compose: ComposeServiceFacts | null,
+  hasPrismaSchema: boolean,
+  portDefaults: Record<string, number> = {},
+): Service {
+  const name = typeof pkg.manifest.name === 'string' ? pkg.manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(pkg.dir);
+  const type = classify(pkg.manifest, facts, !!docker);
+  const d = deps(pkg.manifest);
+  const port = type === 'worker' || type === 'lib' ? null : (facts.port ?? docker?.port ?? compose?.port ?? portDefaults[name] ?? null);
+  return {
+    name,
+    dir: pkg.dir,
+    type,
+    dockerfile: docker?.path ?? null,
+    entrypoint: docker?.entrypoint ?? null,
+    port,
+    health: facts.health,
+    ready: facts.ready,
+    prisma: facts.prisma || hasPrismaSchema || 'prisma' in d || '@prisma/client' in d,
+    requiredEnv: facts.requiredEnv,
+    healthcheck: !!docker?.healthcheck || !!compose?.healthcheck,
+    manifest: pkg.manifest,
+  };
+}

@@ -1,0 +1,124 @@
+// Discovers fixture cases and runs one transform over them, the way the engine
+// would. Layout: fixtures/<transform-id>/<case>/input.<ext> + output.<ext>,
+// optional case.json (context) and created/ (files the fixer must create).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixFile, scanFile, type FileOutcome } from '../../src/engine/run-file.js';
+import { defaultService, standaloneWorkspace } from '../../src/engine/standalone.js';
+import type { AnyTransform, FileKind, PackageManagerInfo, ResolvedConfig, Service } from '../../src/engine/types.js';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = path.join(REPO, 'fixtures');
+/** Top-level fixture folders that are not transform ids. */
+export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'tsconfig.json']);
+
+export interface CaseConfig {
+  /** Path of the input inside the virtual workspace; defaults per kind. */
+  path?: string;
+  service?: Partial<Service> | null;
+  services?: Partial<Service>[];
+  packageManager?: PackageManagerInfo;
+  config?: Partial<ResolvedConfig>;
+  /** Other files of the virtual workspace, by path relative to its root. */
+  files?: Record<string, string>;
+  /**
+   * Exactly the findings this transform must report on the input (rule, 1-based
+   * line, and `manual: true` for a `fix: null` finding). When absent, the
+   * harness only checks that a changed case reports and an unchanged one does not.
+   */
+  expect?: { rule: string; line: number; manual?: boolean }[];
+  /** Comments the fix legitimately removes (inside a replaced node). */
+  droppedComments?: string[];
+}
+
+export interface FixtureCase {
+  transformId: string;
+  name: string;
+  dir: string;
+  inputFile: string;
+  input: string;
+  output: string | null;
+  outputFile: string;
+  config: CaseConfig;
+  /** Expected created files: path relative to workspace root -> content. */
+  created: Record<string, string>;
+}
+
+const DEFAULT_PATH: Record<FileKind, (ext: string) => string> = {
+  code: (ext) => `src/index${ext}`,
+  dockerfile: () => 'Dockerfile',
+  compose: () => 'docker-compose.yml',
+  workflow: () => '.github/workflows/build.yml',
+  shell: () => 'entrypoint.sh',
+};
+
+function walk(dir: string, base = ''): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name), `${base}${e.name}/`) : [`${base}${e.name}`],
+  );
+}
+
+export function listFixtureTransformIds(): string[] {
+  return fs
+    .readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !NON_TRANSFORM_FIXTURES.has(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+export function loadCases(transformId: string): FixtureCase[] {
+  const root = path.join(FIXTURES, transformId);
+  const cases: FixtureCase[] = [];
+  for (const name of fs.readdirSync(root).sort()) {
+    const dir = path.join(root, name);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    const entries = fs.readdirSync(dir);
+    const inputName = entries.find((e) => e.startsWith('input.'));
+    if (!inputName) throw new Error(`${dir}: no input.<ext>`);
+    const ext = inputName.slice('input'.length);
+    const outputFile = path.join(dir, `output${ext}`);
+    const configFile = path.join(dir, 'case.json');
+    const config: CaseConfig = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as CaseConfig) : {};
+    const createdDir = path.join(dir, 'created');
+    const created: Record<string, string> = {};
+    for (const f of walk(createdDir)) created[f] = fs.readFileSync(path.join(createdDir, f), 'utf8');
+    cases.push({
+      transformId,
+      name,
+      dir,
+      inputFile: path.join(dir, inputName),
+      input: fs.readFileSync(path.join(dir, inputName), 'utf8'),
+      output: fs.existsSync(outputFile) ? fs.readFileSync(outputFile, 'utf8') : null,
+      outputFile,
+      config,
+      created,
+    });
+  }
+  return cases;
+}
+
+export function casePath(c: FixtureCase, kind: FileKind): string {
+  return c.config.path ?? DEFAULT_PATH[kind](path.extname(c.inputFile));
+}
+
+function caseWorkspace(c: FixtureCase, extraFiles: Record<string, string> = {}) {
+  const service = c.config.service === null ? null : defaultService({ dir: '.', ...(c.config.service ?? {}) });
+  const services = c.config.services ? c.config.services.map((s) => defaultService(s)) : service ? [service] : [];
+  const ws = standaloneWorkspace({
+    root: path.join(c.dir, 'files'),
+    services,
+    ...(c.config.packageManager ? { packageManager: c.config.packageManager } : {}),
+    config: { rules: {}, ignoreServices: [], defaults: {}, ...(c.config.config ?? {}) },
+    files: { ...(c.config.files ?? {}), ...extraFiles },
+  });
+  return { ws, service };
+}
+
+/** Runs `transform` alone over `text` as the case describes; returns the engine's outcome. */
+export function runCase(c: FixtureCase, transform: AnyTransform, text: string, mode: 'fix' | 'detect', extraFiles?: Record<string, string>): FileOutcome {
+  const { ws, service } = caseWorkspace(c, extraFiles);
+  const input = { kind: transform.kind, path: casePath(c, transform.kind), text, service };
+  return mode === 'fix' ? fixFile(input, [transform], [transform], ws) : scanFile(input, [transform], ws);
+}

@@ -1,0 +1,10 @@
+// PLACEHOLDER: being written; reports nothing yet.
+import type { Transform } from '../../src/engine/types.js';
+
+export const transform: Transform<'code'> = {
+  id: 'consumer-ref-shutdown',
+  kind: 'code',
+  description: '',
+  rules: {},
+  detect: () => [],
+};

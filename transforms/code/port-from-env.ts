@@ -1,0 +1,10 @@
+// PLACEHOLDER: being written; reports nothing yet.
+import type { Transform } from '../../src/engine/types.js';
+
+export const transform: Transform<'code'> = {
+  id: 'port-from-env',
+  kind: 'code',
+  description: '',
+  rules: {},
+  detect: () => [],
+};

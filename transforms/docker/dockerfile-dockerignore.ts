@@ -1,0 +1,10 @@
+// PLACEHOLDER: being written; reports nothing yet.
+import type { Transform } from '../../src/engine/types.js';
+
+export const transform: Transform<'dockerfile'> = {
+  id: 'dockerfile-dockerignore',
+  kind: 'dockerfile',
+  description: '',
+  rules: {},
+  detect: () => [],
+};
