@@ -3,6 +3,7 @@
 // worker pool and `--shard K/N` split on.
 import { analyze, serviceOf, type Analysis, type LoadedFile } from './analyze.js';
 import { fixFile, scanFile, type FileInput, type FileOutcome } from './run-file.js';
+import { formatChanged } from './format.js';
 import { restore } from './text.js';
 import type { AnyTransform, Finding, Service } from './types.js';
 
@@ -114,7 +115,8 @@ export async function runFix(root: string, transforms: AnyTransform[], fixers: A
     if (out.error) failures.push({ path: f.path, line: out.error.line, message: out.error.message });
     if (out.output !== undefined) {
       const before = restore(f.text, f.shape);
-      changes.push({ path: f.path, before, after: restore(out.output, f.shape), applied: out.applied });
+      const formatted = f.kind === 'code' ? await formatChanged(analysis.ws.root, f.path, f.text, out.output) : out.output;
+      changes.push({ path: f.path, before, after: restore(formatted, f.shape), applied: out.applied });
     } else unchanged++;
     for (const nf of out.created) {
       if (created.has(nf.path) || analysis.ws.exists(nf.path)) continue;

@@ -82,6 +82,8 @@ function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[],
   const sup = new SuppressionIndex(findSuppressions(input.text));
   const ctx = makeContext(input, parsed, ws, sup, []);
   const findings: Finding[] = [];
+  // Matchers may meet one defect through two nodes (`export { x }` holds x twice): one finding each.
+  const seen = new Set<string>();
   let suppressed = 0;
   for (const t of transforms) {
     if (t.kind !== ctx.kind) continue;
@@ -95,6 +97,9 @@ function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[],
       }
       const severity = severityOf(r.rule, meta.severity, ws);
       if (!severity) continue;
+      const key = `${r.rule}\0${r.line}\0${r.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const fixable = r.fixable !== false && !!t.fix && meta.fixedBy !== null;
       findings.push({
         rule: r.rule,
