@@ -21,6 +21,8 @@ export function codeParserFor(file: string): CodeParser | null {
 
 export function isDockerfile(file: string): boolean {
   const base = path.basename(file);
+  // BuildKit reads `<Dockerfile>.dockerignore` beside a Dockerfile: not a Dockerfile.
+  if (base.endsWith('.dockerignore')) return false;
   return base === 'Dockerfile' || base.startsWith('Dockerfile.') || base.endsWith('.Dockerfile') || base.endsWith('.dockerfile');
 }
 

@@ -32,17 +32,38 @@ export function envName(node: unknown): string | null {
   return null;
 }
 
-/** True when the env read has a default or is only tested, so it is optional. */
-function readHasDefault(path: ASTPath): boolean {
-  const parent = path.parent?.node as { type: string; operator?: string; left?: unknown; test?: unknown; argument?: unknown };
-  if (!parent) return false;
-  if (parent.type === 'LogicalExpression' && (parent.operator === '||' || parent.operator === '??') && parent.left === path.node) return true;
-  if (parent.type === 'BinaryExpression') return true;
-  if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression') && parent.test === path.node) return true;
-  if (parent.type === 'UnaryExpression') return true;
-  if (parent.type === 'AssignmentPattern') return true;
-  // A value passed through a default-giving helper, e.g. Number(process.env.X ?? 1), is handled above.
-  return false;
+type Logical = { type: string; operator?: string; left?: unknown; right?: unknown };
+
+const isFallback = (n: Logical | undefined): n is Logical => n?.type === 'LogicalExpression' && (n.operator === '||' || n.operator === '??');
+
+/** The operands of a `a || b ?? c` chain, left to right. */
+function chainLeaves(node: unknown): unknown[] {
+  const n = node as Logical;
+  return isFallback(n) ? [...chainLeaves(n.left), ...chainLeaves(n.right)] : [node];
+}
+
+/**
+ * How an env read counts: 'optional' when it has a non-env default or is only
+ * tested, 'required' when nothing stands behind it, 'alternative' when it is a
+ * later name in a chain of env reads (`A || B || C` requires one: listed as A).
+ */
+function envReadStatus(path: ASTPath): 'optional' | 'required' | 'alternative' {
+  let top: ASTPath = path;
+  while (isFallback(top.parent?.node as Logical)) top = top.parent as ASTPath;
+  if (top !== path) {
+    const leaves = chainLeaves(top.node);
+    if (envName(leaves[leaves.length - 1]) === null) return 'optional';
+    return leaves[0] === path.node ? classifyUse(top) : 'alternative';
+  }
+  return classifyUse(path);
+}
+
+function classifyUse(path: ASTPath): 'optional' | 'required' {
+  const parent = path.parent?.node as { type: string; test?: unknown };
+  if (!parent) return 'required';
+  if (parent.type === 'BinaryExpression' || parent.type === 'UnaryExpression' || parent.type === 'AssignmentPattern') return 'optional';
+  if ((parent.type === 'IfStatement' || parent.type === 'ConditionalExpression') && parent.test === path.node) return 'optional';
+  return 'required';
 }
 
 function literalPort(node: unknown): number | null {
@@ -114,7 +135,7 @@ export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
   root.find(j.MemberExpression).forEach((p) => {
     const name = envName(p.node);
     if (!name || OPTIONAL_ENV.has(name)) return;
-    if (!readHasDefault(p)) required.add(name);
+    if (envReadStatus(p) === 'required') required.add(name);
   });
 
   // The audit's explicit list: const requiredEnvVars = ['DATABASE_URL', 'JWT_SECRET'].

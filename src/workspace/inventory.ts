@@ -26,7 +26,7 @@ export function dockerFacts(file: string, tree: DockerfileTree): DockerFacts {
   const final = tree.final;
   const instrs = final?.instructions ?? [];
   const last = (kw: string) => [...instrs].reverse().find((i) => i.keyword === kw);
-  const entry = last('ENTRYPOINT') ?? last('CMD');
+  const entry = [last('ENTRYPOINT'), last('CMD')].filter((i) => i !== undefined);
   let port: number | null = null;
   for (const i of instrs) {
     if (i.keyword === 'ENV') {
@@ -42,7 +42,7 @@ export function dockerFacts(file: string, tree: DockerfileTree): DockerFacts {
   const hc = last('HEALTHCHECK');
   return {
     path: file,
-    entrypoint: entry ? `${entry.keyword} ${entry.args}` : null,
+    entrypoint: entry.length ? entry.map((i) => `${i.keyword} ${i.args}`).join(' ') : null,
     port,
     healthcheck: !!hc && !/^\s*NONE\b/i.test(hc.args),
   };

@@ -1,0 +1,193 @@
+// The five checks of `shipshape verify`, one function each. A check observes
+// the running service and returns a verdict with evidence (exit code, log
+// lines, timings, HTTP answers); it never throws for a misbehaving service.
+import { seconds, type Child, type ExitInfo, type LogLine } from './child.js';
+import type { Cleanup } from './cleanup.js';
+import { DATA_KINDS, dependencyIn, type Dependency } from './env.js';
+import { describeProbe, probe, type Probe } from './http.js';
+import { RedisUnavailableError, startRedis } from './redis.js';
+
+export type CheckId = 'survives' | 'liveness' | 'readiness' | 'readiness-recovers' | 'graceful-stop';
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: CheckId;
+  /** 1-based position, as the issue numbers them. */
+  n: number;
+  title: string;
+  status: CheckStatus;
+  /** One line: the verdict with its key evidence. */
+  summary: string;
+  /** Supporting lines: log tail, HTTP answers, hints. */
+  evidence: string[];
+  /** How long the check took. */
+  ms: number;
+}
+
+export const CHECKS: { id: CheckId; title: string }[] = [
+  { id: 'survives', title: 'survives' },
+  { id: 'liveness', title: 'liveness' },
+  { id: 'readiness', title: 'readiness' },
+  { id: 'readiness-recovers', title: 'readiness recovers' },
+  { id: 'graceful-stop', title: 'graceful stop' },
+];
+
+/** What the checks may look at. */
+export interface CheckContext {
+  child: Child;
+  cleanup: Cleanup;
+  /** HTTP services only. */
+  port: number | null;
+  health: { route: string; fromInventory: boolean };
+  ready: { route: string; fromInventory: boolean };
+  /** The port the inventory found (Dockerfile ENV, literal in code), for hints. */
+  inventoryPort: number | null;
+  dependencies: Dependency[];
+  consumer: boolean;
+  settleMs: number;
+  graceMs: number;
+  recoverMs: number;
+}
+
+const LOG_TAIL = 8;
+
+export function result(id: CheckId, status: CheckStatus, summary: string, evidence: string[] = [], ms = 0): CheckResult {
+  const n = CHECKS.findIndex((c) => c.id === id) + 1;
+  return { id, n, title: CHECKS[n - 1]!.title, status, summary, evidence, ms: Math.round(ms) };
+}
+
+function logLines(lines: LogLine[]): string[] {
+  return lines.map((l) => `[${seconds(l.at).padStart(6)}] ${l.stream === 'stderr' ? '!' : ' '} ${l.text}`);
+}
+
+function dataDeps(ctx: CheckContext): Dependency[] {
+  return ctx.dependencies.filter((d) => DATA_KINDS.includes(d.kind));
+}
+
+function names(deps: Dependency[]): string {
+  const labels = [...new Set(deps.map((d) => d.label))];
+  return labels.length <= 1 ? (labels[0] ?? '') : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
+}
+
+/** "exited with code 1 after 0.4 s while MongoDB (MONGO_URI) was unreachable". */
+export function describeExit(exit: ExitInfo, tail: LogLine[], deps: Dependency[], sinceMs = 0): string {
+  const after = seconds(exit.at - sinceMs);
+  const how = exit.signal ? `was killed by ${exit.signal} after ${after}` : `exited with code ${exit.code} after ${after}`;
+  if (deps.length === 0) return how;
+  const culprit = dependencyIn(tail.map((l) => l.text).join('\n'), deps);
+  if (culprit) return `${how} while ${culprit.label} (${culprit.names.join(', ')} → 127.0.0.1:${culprit.port}) was unreachable`;
+  return `${how} while its dependencies were down (${names(deps)})`;
+}
+
+function exited(ctx: CheckContext, id: CheckId, ms: number): CheckResult {
+  const exit = ctx.child.exitInfo!;
+  return result(id, 'fail', `the service ${describeExit(exit, ctx.child.tail(LOG_TAIL), ctx.dependencies)}`, logLines(ctx.child.tail(LOG_TAIL)), ms);
+}
+
+export async function survives(ctx: CheckContext): Promise<CheckResult> {
+  const exit = await ctx.child.waitExit(ctx.settleMs);
+  const tail = ctx.child.tail(LOG_TAIL);
+  if (exit) return result('survives', 'fail', describeExit(exit, tail, ctx.dependencies), logLines(tail), exit.at);
+  const down = ctx.dependencies.length ? ` with ${names(ctx.dependencies)} down` : '';
+  return result('survives', 'pass', `still running after ${seconds(ctx.settleMs)}${down}`, logLines(ctx.child.tail(3)), ctx.settleMs);
+}
+
+async function poll(port: number, route: string, until: (p: Probe) => boolean, windowMs: number, child: Child): Promise<Probe> {
+  const started = performance.now();
+  let last = await probe(port, route);
+  while (!until(last) && performance.now() - started < windowMs && !child.exitInfo) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await probe(port, route);
+  }
+  return last;
+}
+
+export async function liveness(ctx: CheckContext): Promise<CheckResult> {
+  if (ctx.port === null) return result('liveness', 'skip', 'worker: no HTTP server to probe');
+  const started = performance.now();
+  if (ctx.child.exitInfo) return exited(ctx, 'liveness', 0);
+  const { route, fromInventory } = ctx.health;
+  const p = await poll(ctx.port, route, (x) => x.ok && x.status === 200, 3000, ctx.child);
+  const ms = performance.now() - started;
+  const evidence = fromInventory ? [] : [`the inventory found no health route; tried ${route}`];
+  if (p.ok && p.status === 200) return result('liveness', 'pass', describeProbe(route, p), evidence, ms);
+  if (ctx.child.exitInfo) return exited(ctx, 'liveness', ms);
+  if (!p.ok && ctx.inventoryPort !== null && ctx.inventoryPort !== ctx.port)
+    evidence.push(`PORT=${ctx.port} was set; the inventory saw port ${ctx.inventoryPort} in the code, Dockerfile or compose file: is PORT honoured?`);
+  return result('liveness', 'fail', describeProbe(route, p), [...evidence, ...logLines(ctx.child.tail(3))], ms);
+}
+
+export async function readiness(ctx: CheckContext): Promise<CheckResult> {
+  if (ctx.port === null) return result('readiness', 'skip', 'worker: no HTTP server to probe');
+  const deps = dataDeps(ctx);
+  if (deps.length === 0) return result('readiness', 'skip', 'no database, cache or broker to take down');
+  if (ctx.child.exitInfo) return exited(ctx, 'readiness', 0);
+  const { route, fromInventory } = ctx.ready;
+  const p = await probe(ctx.port, route);
+  const line = describeProbe(route, p);
+  const evidence = fromInventory ? [] : [`the inventory found no readiness route; tried ${route}`];
+  const down = `${names(deps)} ${deps.length > 1 ? 'are' : 'is'} down`;
+  if (!p.ok) return result('readiness', 'fail', line, evidence, p.ms);
+  if (p.status >= 200 && p.status < 300) return result('readiness', 'fail', `${line} while ${down}: readiness does not reflect its dependencies`, evidence, p.ms);
+  if (p.status === 404 || p.status === 405) return result('readiness', 'fail', `${line}: no readiness route`, evidence, p.ms);
+  return result('readiness', 'pass', `${line} while ${down}`, evidence, p.ms);
+}
+
+export async function readinessRecovers(ctx: CheckContext, readinessHeld: boolean): Promise<CheckResult> {
+  if (ctx.port === null) return result('readiness-recovers', 'skip', 'worker: no readiness endpoint');
+  const deps = dataDeps(ctx);
+  const redis = deps.find((d) => d.kind === 'redis');
+  if (!redis) return result('readiness-recovers', 'skip', deps.length ? `not Redis-backed (depends on ${names(deps)})` : 'not Redis-backed');
+  const others = deps.filter((d) => d.kind !== 'redis');
+  if (others.length) return result('readiness-recovers', 'skip', `also waits for ${names(others)}, which verify does not start`);
+  if (!readinessHeld) return result('readiness-recovers', 'skip', 'readiness did not hold while Redis was down (check 3)');
+  if (ctx.child.exitInfo) return exited(ctx, 'readiness-recovers', 0);
+  const started = performance.now();
+  let server;
+  try {
+    server = await startRedis(redis.port, ctx.cleanup);
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) return result('readiness-recovers', 'fail', `cannot start Redis: ${err.message}`, [], performance.now() - started);
+    throw err;
+  }
+  const up = performance.now();
+  const where = `redis-server started on 127.0.0.1:${redis.port} (${redis.names.join(', ')}; --save '' --appendonly no)`;
+  const route = ctx.ready.route;
+  const p = await poll(ctx.port, route, (x) => x.ok && x.status === 200, ctx.recoverMs, ctx.child);
+  const ms = performance.now() - started;
+  if (p.ok && p.status === 200) return result('readiness-recovers', 'pass', `GET ${route} → 200 ${seconds(performance.now() - up)} after ${where}`, [describeProbe(route, p)], ms);
+  if (ctx.child.exitInfo) return exited(ctx, 'readiness-recovers', ms);
+  return result('readiness-recovers', 'fail', `${describeProbe(route, p)} ${seconds(ctx.recoverMs)} after ${where}`, logLines(ctx.child.tail(4)), ms);
+}
+
+/** A log line saying a Kafka consumer stopped or disconnected (kafkajs logs "[Consumer] Stopped"). */
+export const CONSUMER_STOPPED = /\[Consumer\] Stopped|consumer\b[^\n]{0,60}\b(disconnect|stopp?|clos)|\b(disconnect|stopp?|clos)[^\n]{0,60}\bconsumer/i;
+
+export async function gracefulStop(ctx: CheckContext): Promise<CheckResult> {
+  if (ctx.child.exitInfo) return result('graceful-stop', 'skip', 'the process already exited (check 1)');
+  const sentAt = ctx.child.elapsed();
+  ctx.child.signal('SIGTERM');
+  const exit = await ctx.child.waitExit(ctx.graceMs);
+  const after = ctx.child.tail(LOG_TAIL, sentAt);
+  const evidence = logLines(after);
+  if (!exit) {
+    ctx.child.kill();
+    return result('graceful-stop', 'fail', `still running ${seconds(ctx.graceMs)} after SIGTERM; killed with SIGKILL`, evidence, ctx.graceMs);
+  }
+  const took = exit.at - sentAt;
+  if (exit.signal)
+    return result(
+      'graceful-stop',
+      'fail',
+      `terminated by ${exit.signal} after ${seconds(took)}: no handler ran`,
+      ['as PID 1 in a container node ignores a signal it has no handler for; the platform kills it after the grace period', ...evidence],
+      took,
+    );
+  if (exit.code !== 0) return result('graceful-stop', 'fail', `exited with code ${exit.code} ${seconds(took)} after SIGTERM`, evidence, took);
+  if (ctx.consumer) {
+    const line = ctx.child.lines.find((l) => l.at >= sentAt && CONSUMER_STOPPED.test(l.text));
+    if (!line) return result('graceful-stop', 'fail', `exited with code 0 ${seconds(took)} after SIGTERM, but the log shows no consumer disconnect`, evidence, took);
+    return result('graceful-stop', 'pass', `exited with code 0 ${seconds(took)} after SIGTERM; consumer disconnected`, logLines([line]), took);
+  }
+  return result('graceful-stop', 'pass', `exited with code 0 ${seconds(took)} after SIGTERM`, evidence.slice(-3), took);
+}
