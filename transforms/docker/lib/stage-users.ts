@@ -1,0 +1,165 @@
+// Who the final image runs as. Kubernetes `runAsNonRoot` can only verify a
+// numeric USER, so a name must be mapped to its uid:gid: from the
+// addgroup/adduser (busybox) or groupadd/useradd (shadow) commands of the
+// image's RUN lines, or from the users the base image ships (`node` = 1000).
+import type { DockerInstruction, DockerfileTree } from '../../../src/engine/dockerfile.js';
+import { stripWrappers } from '../../../src/engine/shell.js';
+import { baseImage, imageInstructions, isOfficialNode, osFamily } from './stage-image.js';
+
+export interface Account {
+  name: string;
+  uid: number;
+  /** Primary gid; null when the tool picks it and the Dockerfile does not say. */
+  gid: number | null;
+}
+
+export interface Accounts {
+  users: Map<string, Account>;
+  groups: Map<string, number>;
+  /** Users the image's own RUN lines create, in order. */
+  created: Account[];
+}
+
+/** Flags that take a value, per tool (short and long forms). */
+const VALUE_FLAGS: Record<string, string[]> = {
+  addgroup: ['-g', '--gid'],
+  groupadd: ['-g', '--gid', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix'],
+  adduser: ['-h', '--home', '-g', '--gecos', '-s', '--shell', '-G', '--ingroup', '-u', '--uid', '-k', '--skel', '--gid', '--firstuid', '--lastuid', '--conf', '--comment'],
+  useradd: ['-u', '--uid', '-g', '--gid', '-G', '--groups', '-d', '--home-dir', '-s', '--shell', '-c', '--comment', '-b', '--base-dir', '-e', '--expiredate', '-f', '--inactive', '-k', '--skel', '-K', '--key', '-p', '--password', '-R', '--root', '-P', '--prefix', '-Z', '--selinux-user'],
+};
+
+interface Parsed {
+  flags: Map<string, string | true>;
+  positional: string[];
+}
+
+function parseArgs(tool: string, args: string[]): Parsed {
+  const takesValue = VALUE_FLAGS[tool] ?? [];
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) flags.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (takesValue.includes(a)) flags.set(a, args[++i] ?? '');
+    else if (!a.startsWith('--') && a.length > 2 && takesValue.includes(a.slice(0, 2))) flags.set(a.slice(0, 2), a.slice(2));
+    else if (!a.startsWith('--') && a.length > 2) for (const c of a.slice(1)) flags.set(`-${c}`, true);
+    else flags.set(a, true);
+  }
+  return { flags, positional };
+}
+
+const flag = (p: Parsed, ...names: string[]): string | undefined => {
+  for (const n of names) {
+    const v = p.flags.get(n);
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+};
+const has = (p: Parsed, ...names: string[]) => names.some((n) => p.flags.has(n));
+const num = (v: string | undefined): number | null => (v !== undefined && /^\d+$/.test(v) ? Number(v) : null);
+
+function recordGroup(acc: Accounts, tool: string, p: Parsed): void {
+  // `addgroup USER GROUP` (busybox) adds a user to a group: not a new group.
+  if (tool === 'addgroup' && p.positional.length !== 1) return;
+  const name = p.positional[0];
+  const gid = num(flag(p, '-g', '--gid'));
+  if (name && gid !== null) acc.groups.set(name, gid);
+}
+
+function groupGid(acc: Accounts, group: string): number | null {
+  return num(group) ?? acc.groups.get(group) ?? null;
+}
+
+function recordUser(acc: Accounts, tool: string, p: Parsed, busybox: boolean): void {
+  const name = p.positional[0];
+  const uid = num(flag(p, '-u', '--uid'));
+  if (!name || uid === null) return;
+  // The group named on the command line, else a group of the same name created
+  // before (the usual `addgroup -S app && adduser -S app` intent), else what
+  // the tool does on its own: busybox without -S makes a group with gid = uid;
+  // busybox -S (nogroup) and shadow's own choice are left to /etc/passwd.
+  const explicit = tool === 'useradd' ? flag(p, '-g', '--gid') : (flag(p, '-G', '--ingroup', '--gid') ?? p.positional[1]);
+  const sameName = acc.groups.get(name) ?? null;
+  const own = busybox && !has(p, '-S', '--system') ? uid : null;
+  const gid = explicit !== undefined ? groupGid(acc, explicit) : (sameName ?? own);
+  const account = { name, uid, gid };
+  acc.users.set(name, account);
+  acc.created.push(account);
+}
+
+/** Users and groups the final image defines, base image ones included. */
+export function accounts(tree: DockerfileTree): Accounts {
+  const acc: Accounts = { users: new Map(), groups: new Map(), created: [] };
+  const base = baseImage(tree);
+  if (isOfficialNode(base)) {
+    acc.groups.set('node', 1000);
+    acc.users.set('node', { name: 'node', uid: 1000, gid: 1000 });
+  }
+  const family = osFamily(base);
+  if (family === 'distroless' || family === 'chainguard') {
+    acc.groups.set('nonroot', 65532);
+    acc.users.set('nonroot', { name: 'nonroot', uid: 65532, gid: 65532 });
+  }
+  acc.groups.set('root', 0);
+  acc.users.set('root', { name: 'root', uid: 0, gid: 0 });
+  // Busybox adduser on Alpine (and wherever short -u flags are used); Debian's adduser takes long ones.
+  const busybox = (args: string[]) => family === 'alpine' || args.includes('-u');
+  for (const i of imageInstructions(tree)) {
+    if (i.keyword !== 'RUN') continue;
+    for (const cmd of tree.shellOf(i)?.commands ?? []) {
+      const [tool, ...args] = stripWrappers(cmd.args);
+      if (!tool || !(tool in VALUE_FLAGS)) continue;
+      const parsed = parseArgs(tool, args);
+      if (tool === 'addgroup' || tool === 'groupadd') recordGroup(acc, tool, parsed);
+      else recordUser(acc, tool, parsed, tool === 'adduser' && busybox(args));
+    }
+  }
+  return acc;
+}
+
+export interface UserSpec {
+  instr: DockerInstruction;
+  user: string;
+  group: string | null;
+}
+
+/** The USER in effect for the final image; null when no USER is set anywhere in its chain. */
+export function effectiveUser(tree: DockerfileTree): UserSpec | null {
+  const last = [...imageInstructions(tree)].reverse().find((i) => i.keyword === 'USER');
+  if (!last) return null;
+  const [user = '', group] = last.args.trim().split(':');
+  return { instr: last, user, group: group ?? null };
+}
+
+export function isRootName(user: string): boolean {
+  return user === 'root' || user === '0';
+}
+
+/** Numeric `uid[:gid]` for `spec`, or null when the name cannot be mapped. */
+export function numericFor(acc: Accounts, spec: { user: string; group: string | null }): string | null {
+  const account = acc.users.get(spec.user);
+  const uid = num(spec.user) ?? account?.uid ?? null;
+  if (uid === null) return null;
+  const gid = spec.group !== null ? groupGid(acc, spec.group) : (account?.gid ?? null);
+  if (spec.group !== null && gid === null) return null;
+  return gid === null ? String(uid) : `${uid}:${gid}`;
+}
+
+/** True when the base image already runs as an unprivileged numeric user by default. */
+export function baseRunsNonRoot(tree: DockerfileTree): boolean {
+  const base = baseImage(tree);
+  if (!base) return false;
+  const family = osFamily(base);
+  if (family === 'distroless') return /nonroot/.test(base.tag ?? '');
+  if (family === 'chainguard') return !/dev/.test(base.tag ?? '');
+  return false;
+}
