@@ -8,6 +8,8 @@ import { table } from '../report/table.js';
 import type { AnyTransform } from '../engine/types.js';
 
 export interface FixOptions extends Selection {
+  /** Commander's name for the repeatable --service flag. */
+  service?: string[];
   dryRun: boolean;
   patch?: string;
   only?: string[];
@@ -37,7 +39,7 @@ export async function fixCommand(root: string, opts: FixOptions): Promise<number
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${root}: not a directory`);
   const transforms = await loadTransforms();
   const fixers = selectFixers(transforms, opts.only, opts.skip);
-  const result = await runFix(root, transforms, fixers, opts);
+  const result = await runFix(root, transforms, fixers, { ...opts, services: opts.service });
   if (opts.patch) fs.writeFileSync(opts.patch, patchOf(result.changes));
   const written: string[] = [];
   if (!opts.dryRun) {

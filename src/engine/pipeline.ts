@@ -48,7 +48,7 @@ function inputOf(analysis: Analysis, f: LoadedFile): FileInput {
 function problemFinding(analysis: Analysis, f: LoadedFile): Finding {
   return {
     rule: 'parse-error',
-    severity: analysis.ws.config.rules['parse-error'] === 'off' ? 'info' : ((analysis.ws.config.rules['parse-error'] as Finding['severity'] | undefined) ?? 'risky'),
+    severity: (analysis.ws.config.rules['parse-error'] as Finding['severity'] | undefined) ?? 'risky',
     service: serviceOf(analysis, f)?.name ?? null,
     file: f.path,
     line: f.problem!.line,
@@ -64,7 +64,11 @@ export function sortFindings(findings: Finding[]): Finding[] {
 export async function runScan(root: string, transforms: AnyTransform[], sel: Selection = {}): Promise<ScanResult> {
   const analysis = await analyze(root, transforms);
   const files = selectFiles(analysis, sel);
-  const findings: Finding[] = analysis.discovery.problems.map((p) => ({ rule: 'parse-error', severity: 'risky' as const, service: null, file: p.file, line: p.line, message: `${p.file}:${p.line}: ${p.message}`, fix: null }));
+  const parseErrors = analysis.ws.config.rules['parse-error'];
+  const findings: Finding[] =
+    parseErrors === 'off'
+      ? []
+      : analysis.discovery.problems.map((p) => ({ rule: 'parse-error', severity: parseErrors ?? 'risky', service: null, file: p.file, line: p.line, message: `${p.file}:${p.line}: ${p.message}`, fix: null }));
   let suppressed = 0;
   for (const f of files) {
     if (f.problem) {

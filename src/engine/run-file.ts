@@ -157,7 +157,7 @@ export function scanFile(input: FileInput, transforms: AnyTransform[], ws: Works
 
 function serialize(parsed: Parsed): string {
   if (parsed.kind === 'code') return (parsed.root as Collection).toSource({ quote: 'single' });
-  if ('doc' in parsed) return parsed.doc.toString({ lineWidth: 0 });
+  if ('doc' in parsed) return parsed.doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   return parsed.tree.text;
 }
 
