@@ -21,6 +21,12 @@ export function inventoryTable(services: Service[]): string {
   );
 }
 
+/** ` (new)` / ` (still present)` after a finding of a `--baseline` run. */
+function baselineMark(f: Finding): string {
+  const state = (f as Finding & { baseline?: string }).baseline;
+  return state ? `  (${state})` : '';
+}
+
 export function renderText(services: Service[], findings: Finding[], suppressed: number, opts: TextOptions): string {
   const paint = (sev: Finding['severity'], s: string) => (opts.color ? `${COLORS[sev]}${s}\x1b[0m` : s);
   let out = `Inventory (${services.length} services)\n${inventoryTable(services)}\n`;
@@ -28,7 +34,7 @@ export function renderText(services: Service[], findings: Finding[], suppressed:
     const mine = findings.filter((f) => f.severity === sev);
     if (mine.length === 0) continue;
     out += `${paint(sev, sev.toUpperCase())} (${mine.length})\n`;
-    for (const f of mine) out += `  ${f.file}:${f.line}  ${f.rule}  ${f.message}${f.fix ? `  [fix: ${f.fix}]` : ''}\n`;
+    for (const f of mine) out += `  ${f.file}:${f.line}  ${f.rule}  ${f.message}${f.fix ? `  [fix: ${f.fix}]` : ''}${baselineMark(f)}\n`;
     out += '\n';
   }
   const count = (s: Finding['severity']) => findings.filter((f) => f.severity === s).length;

@@ -1,7 +1,10 @@
-// shipshape.config.json or package.json#shipshape: rule severities, ignored
-// services, defaults. Validated key by key so a typo is one clear error.
+// shipshape.config.{json,js,mjs,cjs,ts,mts} or package.json#shipshape: rule
+// severities, ignored services, defaults. Validated key by key so a typo is
+// one clear error naming the key (the CLI exits 2 on a ConfigError).
 import fs from 'node:fs';
+import { register } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ResolvedConfig, RuleSeverity } from '../engine/types.js';
 
 export class ConfigError extends Error {}
@@ -40,7 +43,7 @@ export function validateConfig(raw: unknown, source: string, knownRules: Set<str
     if (d.pnpmVersion !== undefined && (typeof d.pnpmVersion !== 'string' || !/^\d+\.\d+\.\d+$/.test(d.pnpmVersion))) fail('defaults.pnpmVersion', 'must be an exact version like 9.12.3');
     if (d.nodeVersion !== undefined && (typeof d.nodeVersion !== 'string' || !/^\d+/.test(d.nodeVersion))) fail('defaults.nodeVersion', 'must be a Node version like 22');
     if (d.ports !== undefined) {
-      if (!d.ports || typeof d.ports !== 'object') fail('defaults.ports', 'must map service names to ports');
+      if (!d.ports || typeof d.ports !== 'object' || Array.isArray(d.ports)) fail('defaults.ports', 'must map service names to ports');
       for (const [svc, port] of Object.entries(d.ports as object))
         if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail(`defaults.ports.${svc}`, 'must be a port number 1-65535');
     }
@@ -49,25 +52,64 @@ export function validateConfig(raw: unknown, source: string, knownRules: Set<str
   return out;
 }
 
-/** Loads the config of a root; JSON file first, then package.json#shipshape. */
+/** Config files in the root, in the order they are looked for. Exactly one source may exist. */
+export const CONFIG_FILES = ['shipshape.config.json', 'shipshape.config.js', 'shipshape.config.mjs', 'shipshape.config.cjs', 'shipshape.config.ts', 'shipshape.config.mts'];
+
+let tsHooks = false;
+
+/**
+ * Node 20 cannot import TypeScript. When shipshape runs from its build
+ * (dist/), loader hooks (ts-hooks.ts) strip the types of .ts files on import;
+ * under a TypeScript-aware runner (the test runner loads src/*.ts) the import
+ * already understands TypeScript and nothing is registered.
+ */
+function ensureTsHooks(): void {
+  if (tsHooks) return;
+  tsHooks = true;
+  if (import.meta.url.endsWith('.ts')) return;
+  register(new URL('./ts-hooks.js', import.meta.url));
+}
+
+/** First line of a load error, with the root's absolute path taken off so it reads file:line. */
+function loadError(name: string, root: string, err: unknown): ConfigError {
+  const raw = (err as Error)?.message ?? String(err);
+  const msg = raw.split('\n')[0]!.split(`${root}${path.sep}`).join('');
+  const hint = /\.m?ts$/.test(name) && /\b(module|require|exports) is not defined\b/.test(msg) ? '; a .ts config is loaded as an ES module: use `export default { ... }` and `import`' : '';
+  return new ConfigError(msg.startsWith(`${name}:`) ? `${msg}${hint}` : `${name}: cannot load: ${msg}${hint}`);
+}
+
+async function importConfig(root: string, name: string): Promise<unknown> {
+  const file = path.join(root, name);
+  if (/\.m?ts$/.test(name)) ensureTsHooks();
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(`${pathToFileURL(file).href}?mtime=${fs.statSync(file).mtimeMs}`)) as Record<string, unknown>;
+  } catch (err) {
+    throw loadError(name, root, err);
+  }
+  if (mod.default === undefined) throw new ConfigError(`${name}: no default export; write \`export default { rules: { ... } }\`${name.endsWith('.cjs') ? ' (or module.exports = { ... })' : ''}`);
+  return mod.default;
+}
+
+/**
+ * Loads the config of a root: shipshape.config.{json,js,mjs,cjs,ts,mts} or
+ * package.json#shipshape. Two sources at once is an error, not a silent pick.
+ */
 export async function loadConfig(root: string, rootManifest: Record<string, unknown> | null, knownRules: Set<string>): Promise<ResolvedConfig> {
-  const json = path.join(root, 'shipshape.config.json');
-  if (fs.existsSync(json)) {
+  const present = CONFIG_FILES.filter((f) => fs.existsSync(path.join(root, f)));
+  const inManifest = !!rootManifest && rootManifest.shipshape !== undefined;
+  const sources = [...present, ...(inManifest ? ['package.json#shipshape'] : [])];
+  if (sources.length > 1) throw new ConfigError(`${sources.join(' and ')}: more than one shipshape config; keep one`);
+  const name = present[0];
+  if (name === undefined) return inManifest ? validateConfig(rootManifest!.shipshape, 'package.json#shipshape', knownRules) : emptyConfig();
+  if (name.endsWith('.json')) {
     let raw: unknown;
     try {
-      raw = JSON.parse(fs.readFileSync(json, 'utf8'));
+      raw = JSON.parse(fs.readFileSync(path.join(root, name), 'utf8').replace(/^\ufeff/, ''));
     } catch (err) {
-      throw new ConfigError(`shipshape.config.json: invalid JSON: ${(err as Error).message}`);
+      throw new ConfigError(`${name}: invalid JSON: ${(err as Error).message}`);
     }
-    return validateConfig(raw, 'shipshape.config.json', knownRules);
+    return validateConfig(raw, name, knownRules);
   }
-  for (const ext of ['js', 'mjs']) {
-    const file = path.join(root, `shipshape.config.${ext}`);
-    if (fs.existsSync(file)) {
-      const mod = (await import(file)) as { default?: unknown };
-      return validateConfig(mod.default, `shipshape.config.${ext}`, knownRules);
-    }
-  }
-  if (rootManifest && rootManifest.shipshape !== undefined) return validateConfig(rootManifest.shipshape, 'package.json#shipshape', knownRules);
-  return emptyConfig();
+  return validateConfig(await importConfig(root, name), name, knownRules);
 }
