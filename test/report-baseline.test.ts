@@ -64,8 +64,9 @@ describe('applyBaseline', () => {
       ['b', 'new'],
     ]);
     expect(out.fixed).toEqual([expect.objectContaining({ rule: 'gone', line: 5, baseline: 'fixed', severity: 'blocking' })]);
-    expect(out.regressions).toEqual([]);
-    expect(out.summary.baseline).toEqual({ new: 1, stillPresent: 1, fixed: 1, regressions: 0 });
+    // SPEC: a finding the old report did not have is a regression.
+    expect(out.regressions!.map((x) => [x.rule, x.file])).toEqual([['b', 'y.ts']]);
+    expect(out.summary.baseline).toEqual({ new: 1, stillPresent: 1, fixed: 1, regressions: 1 });
   });
 
   it('carries the fixed history forward and calls a fixed finding that comes back a regression', () => {
