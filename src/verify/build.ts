@@ -31,7 +31,7 @@ export async function runBuild(dir: string, reason: string, cleanup: Cleanup, ti
   const tail = child.tail(12).map((l) => l.text);
   if (!exit) {
     child.kill();
-    return { command, reason, ok: false, ms: child.elapsed(), exitCode: null, tail: [...tail, `killed: still building after ${seconds(timeoutMs)}`] };
+    return { command, reason, ok: false, ms: Math.round(child.elapsed()), exitCode: null, tail: [...tail, `killed: still building after ${seconds(timeoutMs)}`] };
   }
-  return { command, reason, ok: exit.code === 0, ms: exit.at, exitCode: exit.code, tail };
+  return { command, reason, ok: exit.code === 0, ms: Math.round(exit.at), exitCode: exit.code, tail };
 }

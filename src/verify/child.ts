@@ -52,18 +52,25 @@ export class Child {
     this.collect(this.proc.stdout, 'stdout');
     this.collect(this.proc.stderr, 'stderr');
     this.exited = new Promise((resolve) => {
-      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      const finish = (code: number | null, signal: NodeJS.Signals | null, closeWaitMs: number) => {
         if (this.exitInfo) return;
-        this.exitInfo = { code, signal, at: this.elapsed() };
+        const info: ExitInfo = { code, signal, at: this.elapsed() };
+        this.exitInfo = info;
         this.unregister();
         // Whatever the service left behind in its group goes with it.
         killGroup(this.proc.pid);
-        resolve(this.exitInfo);
+        // 'exit' can come before the last output is read: wait for the pipes to
+        // close (bounded, in case a grandchild still holds them).
+        const timer = setTimeout(() => resolve(info), closeWaitMs);
+        this.proc.once('close', () => {
+          clearTimeout(timer);
+          resolve(info);
+        });
       };
-      this.proc.once('exit', finish);
+      this.proc.once('exit', (code, signal) => finish(code, signal, 500));
       this.proc.once('error', (err) => {
         this.push('stderr', `spawn ${command}: ${err.message}`);
-        finish(127, null);
+        finish(127, null, 0);
       });
     });
   }
@@ -78,7 +85,6 @@ export class Child {
 
   /** Resolves with the exit within `ms`, or null when still running. */
   async waitExit(ms: number): Promise<ExitInfo | null> {
-    if (this.exitInfo) return this.exitInfo;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), ms);

@@ -34,6 +34,7 @@ export interface Entry {
 }
 
 const NODE_FLAGS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--env-file', '--conditions', '-C', '--max-old-space-size', '--title']);
+const PM_FLAGS_WITH_VALUE = new Set(['--filter', '-F', '--dir', '-C', '--prefix', '--workspace', '-w', '--cwd']);
 const RUNNABLE = /\.(c|m)?js$/;
 
 interface NodeCommand {
@@ -81,7 +82,12 @@ function toNode(words: string[], target: Target, readScript: (p: string) => stri
     return split && { ...split, notes: [] };
   }
   if (head === 'npm' || head === 'pnpm' || head === 'yarn') {
-    const rest = w.slice(1).filter((x) => !x.startsWith('-'));
+    // `pnpm --filter api start`, `npm --prefix app run start`: drop flags and their values.
+    const rest: string[] = [];
+    for (let i = 1; i < w.length; i++) {
+      if (PM_FLAGS_WITH_VALUE.has(w[i]!)) i++;
+      else if (!w[i]!.startsWith('-')) rest.push(w[i]!);
+    }
     const name = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
     const scripts = (target.service.manifest.scripts ?? {}) as Record<string, unknown>;
     const body = name ? scripts[name] : undefined;
@@ -163,7 +169,8 @@ export function entryCandidates(target: Target): EntryCandidate[] {
   const d = target.docker;
   if (d && d.argv.length) {
     const cmd = toNode(d.argv, target, readScript);
-    if (cmd) add(`${d.path} ${d.instruction?.startsWith('ENTRYPOINT') ? 'ENTRYPOINT' : 'CMD'}`, d.instruction ?? d.argv.join(' '), cmd, d.workdir);
+    const which = d.instruction?.startsWith('ENTRYPOINT') ? (d.instruction.includes(' + CMD') ? 'ENTRYPOINT + CMD' : 'ENTRYPOINT') : 'CMD';
+    if (cmd) add(`${d.path} ${which}`, d.instruction ?? d.argv.join(' '), cmd, d.workdir);
   }
   const manifest = target.service.manifest;
   if (typeof manifest.main === 'string' && manifest.main) {
@@ -189,7 +196,7 @@ export function pickEntry(candidates: EntryCandidate[]): Entry | null {
     }
     const hit = c.files.find((f) => fs.existsSync(f.file) && fs.statSync(f.file).isFile());
     if (!hit) {
-      skipped.push(`${c.source} (${c.shown}) names ${c.files[0]?.file ?? '?'}, which does not exist`);
+      skipped.push(`${c.source} (${c.shown}) names ${c.files[0] ? path.relative(c.files[0].base, c.files[0].file) : '?'}, which does not exist`);
       continue;
     }
     return { file: hit.file, cwd: hit.base, nodeArgs: c.nodeArgs, args: c.args, source: c.source, shown: c.shown, notes: [...skipped, ...c.notes] };

@@ -74,7 +74,7 @@ export function familyOf(name: string): DependencyKind | null {
   if (/RABBIT|AMQP/.test(n)) return 'amqp';
   if (/MYSQL|MARIADB/.test(n)) return 'mysql';
   if (/POSTGRES|(^|_)PG(_|$)|^PG|^DATABASE_URL$|^DB_(URL|HOST|PORT)$/.test(n)) return 'postgres';
-  if (/_SERVICE_(URL|URI|HOST)$/.test(n)) return 'service';
+  if (/_SERVICE(_[A-Z0-9]+)?_(URL|URI|HOST)$/.test(n)) return 'service';
   return null;
 }
 
@@ -160,6 +160,15 @@ export async function buildEnv(target: Target, base: NodeJS.ProcessEnv = process
     entries.push({ name, value, why, ...(kind ? { kind } : {}) });
   };
 
+  // A variable without a value borrows the database path of a sibling that has one:
+  // MONGODB_URI next to MONGO_URI=mongodb://mongo/notifications gets /notifications too.
+  const templates = new Map<DependencyKind, string>();
+  for (const name of names) {
+    const value = compose[name] ?? docker[name] ?? undefined;
+    const kind = kindOfValue(value);
+    if (kind && value && !templates.has(kind)) templates.set(kind, value);
+  }
+
   for (const name of names) {
     const provided = compose[name] ?? docker[name] ?? undefined;
     const origin: EnvWhy = compose[name] != null ? 'compose' : 'dockerfile';
@@ -172,13 +181,15 @@ export async function buildEnv(target: Target, base: NodeJS.ProcessEnv = process
       if (provided !== undefined || required.has(name) || familyOf(name) === null) set(name, DUMMY_SECRET, 'secret');
       continue;
     }
-    const kind = kindOfValue(provided) ?? familyOf(name) ?? (role === 'url' ? 'url' : null);
+    // An http:// value of COURSE_SERVICE_URL is a service; the value's scheme wins otherwise.
+    const fromValue = kindOfValue(provided);
+    const kind = (fromValue === 'url' ? (familyOf(name) ?? fromValue) : fromValue) ?? familyOf(name) ?? (role === 'url' ? 'url' : null);
     if (kind && role !== 'other') {
       const p = await closedPortFor(kind, name);
       if (role === 'host') set(name, '127.0.0.1', 'dependency', kind);
       else if (role === 'port') set(name, String(p), 'dependency', kind);
       else if (role === 'brokers') set(name, `127.0.0.1:${p}`, 'dependency', kind);
-      else set(name, pointAt(provided, kind, p), 'dependency', kind);
+      else set(name, pointAt(provided ?? templates.get(kind), kind, p), 'dependency', kind);
       continue;
     }
     if (kind && DATA_KINDS.includes(kind) && kindOfValue(provided)) {
@@ -194,20 +205,4 @@ export async function buildEnv(target: Target, base: NodeJS.ProcessEnv = process
     }
   }
   return { env, port, entries, dependencies: [...groups.values()] };
-}
-
-/** The dependency whose closed port or name a log line mentions, if any. */
-export function dependencyIn(text: string, deps: Dependency[]): Dependency | null {
-  for (const d of deps) if (new RegExp(`127\\.0\\.0\\.1:${d.port}\\b|localhost:${d.port}\\b|\\b${d.port}\\b`).test(text)) return d;
-  for (const d of deps) if (d.names.some((n) => text.includes(n))) return d;
-  const words: Partial<Record<DependencyKind, RegExp>> = {
-    mongodb: /mongo/i,
-    redis: /redis/i,
-    kafka: /kafka|broker/i,
-    postgres: /postgres|\bpg\b|prisma/i,
-    mysql: /mysql/i,
-    amqp: /amqp|rabbit/i,
-  };
-  for (const d of deps) if (words[d.kind]?.test(text)) return d;
-  return null;
 }

@@ -51,9 +51,11 @@ async function prepareEntry(target: Target, cleanup: Cleanup): Promise<{ entry: 
     throw new UsageError(`${rel(process.cwd(), target.dir)}: cannot tell how to start ${target.service.name}: no Dockerfile CMD/ENTRYPOINT that runs node, no package.json#main, no start script`);
   let entry = pickEntry(candidates);
   let reason: string | null = null;
-  if (!entry) reason = `entry missing: ${candidates.filter((c) => !c.problem).map((c) => rel(target.root, c.files[0]!.file)).join(', ') || 'no runnable candidate'}`;
-  else {
-    const stale = staleAgainst(entry.file, target.sources.filter((s) => s !== entry!.file));
+  if (!entry) reason = `entry missing: ${[...new Set(candidates.filter((c) => !c.problem).map((c) => rel(target.root, c.files[0]!.file)))].join(', ') || 'no runnable candidate'}`;
+  else if (!target.sources.includes(entry.file)) {
+    // Build output (discovery never lists dist/, build/, out/): rebuild when a source changed
+    // since, e.g. after `shipshape fix`. An entry that is itself a source is never rebuilt.
+    const stale = staleAgainst(entry.file, target.sources);
     if (stale) reason = `${rel(target.root, stale)} is newer than ${rel(target.root, entry.file)}`;
   }
   let build: BuildResult | null = null;

@@ -6,7 +6,7 @@
 // and every env var name its code reads.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Document } from 'yaml';
 import { analyze, type Analysis } from '../engine/analyze.js';
 import type { DockerfileTree } from '../engine/dockerfile.js';
 import { UsageError } from '../engine/pipeline.js';
@@ -71,13 +71,21 @@ export function interpolate(value: string): string | null {
   return out === '' ? null : out;
 }
 
-function composeEnv(doc: Document, name: string): Record<string, string | null> {
-  const env: Record<string, string | null> = {};
-  const node = doc.getIn(['services', name, 'environment'], true);
+/** A compose `environment:` map or list; `<<: *anchor` merges are followed. */
+function composeEnv(doc: Document, node: unknown, env: Record<string, string | null> = {}, depth = 0): Record<string, string | null> {
+  if (isAlias(node)) return depth > 5 ? env : composeEnv(doc, node.resolve(doc), env, depth + 1);
   if (isMap(node)) {
+    const own: [string, unknown][] = [];
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const v = isScalar(pair.value) ? pair.value.value : null;
+      if (key === '<<') {
+        // Merged keys come first; the map's own keys override them.
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const src of sources) composeEnv(doc, src, env, depth + 1);
+      } else own.push([key, pair.value]);
+    }
+    for (const [key, value] of own) {
+      const v = isScalar(value) ? value.value : null;
       env[key] = v === null || v === undefined ? null : interpolate(String(v));
     }
   } else if (isSeq(node)) {
@@ -107,7 +115,7 @@ function findCompose(analysis: Analysis, service: Service): ComposeInfo | null {
       const build: unknown = svc.get('build', true);
       const ctx = isScalar(build) ? String(build.value) : isMap(build) ? (build as { get(k: string): unknown }).get('context') : undefined;
       const context = typeof ctx === 'string' ? path.posix.normalize(path.posix.join(base, ctx)).replace(/\/$/, '') || '.' : null;
-      const info = { file: f.path, name, env: composeEnv(f.parsed.doc, name) };
+      const info = { file: f.path, name, env: composeEnv(f.parsed.doc, svc.get('environment', true)) };
       if (context === service.dir) return info;
       if (name === baseName || name === service.name) candidates.push(info);
     }
@@ -168,7 +176,8 @@ export async function loadTarget(dirArg: string, transforms: AnyTransform[]): Pr
   const service = analysis.packages.get(rel);
   if (!service) {
     const known = analysis.ws.services.map((s) => s.dir).join(', ');
-    throw new UsageError(`${dirArg}: not a package of the workspace at ${root}${known ? ` (services: ${known})` : ''}`);
+    const what = rel === '.' ? 'is the workspace root, not a service' : `is not a package of the workspace at ${root}`;
+    throw new UsageError(`${dirArg} ${what}${known ? `; pass one of: ${known}` : ''}`);
   }
   if (service.type === 'lib') throw new UsageError(`${dirArg}: ${service.name} looks like a library (no listen call, no Kafka consumer, no Dockerfile): nothing to run`);
   const dockerFile = service.dockerfile ? analysis.files.find((f) => f.path === service.dockerfile) : undefined;
