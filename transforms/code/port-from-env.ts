@@ -1,10 +1,446 @@
-// PLACEHOLDER: being written; reports nothing yet.
-import type { Transform } from '../../src/engine/types.js';
+// port-from-env: an HTTP service must listen where the platform tells it to.
+// ECS task definitions, Kubernetes and compose set PORT and route traffic to
+// it; a literal `app.listen(3004)` ignores that, and a server bound to
+// localhost is unreachable from outside its container. A port helper that
+// throws at import when PORT is unset kills the process before it listens.
+//
+// One matcher feeds detect and fix:
+// - every `X.listen(...)` of an express/koa/fastify/nest app or a node http
+//   server: a literal port (inline or `const PORT = 3004`) becomes
+//   `Number(process.env.PORT ?? 3004)`, a missing or loopback host becomes
+//   '0.0.0.0' (Fastify: `{ port, host }`);
+// - a module-level call to a port helper (same file, relative import or
+//   workspace package) that throws when its env vars are unset gets a guard at
+//   the call site, so an unset PORT falls back to the service's port instead of
+//   crashing the import. The helper itself is left alone: other callers may
+//   want it strict, and the guard keeps the fix inside the file it reports.
+import type { ASTPath } from 'jscodeshift';
+import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
+import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
+import {
+  atModuleLevel,
+  bindingOf,
+  envRead,
+  envReadsIn,
+  findListenSites,
+  importOf,
+  initOf,
+  isFunction,
+  isNumberLit,
+  isStringLit,
+  lineOf,
+  parseModule,
+  propName,
+  readsEnv,
+  resolveModule,
+  unwrap,
+  type ListenSite,
+  type Node,
+  type ParsedModule,
+} from './lib/http-server.js';
+import { literal, statements } from './lib/snippet.js';
+
+const ID = 'port-from-env';
+const ANY_HOST = '0.0.0.0';
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+/** Last-resort default when neither the call, the inventory nor the config knows the port. */
+const FALLBACK_PORT = 3000;
+
+const rules: Record<string, RuleMeta> = {
+  'port-not-from-env': {
+    id: 'port-not-from-env',
+    severity: 'blocking',
+    description: '`listen` on a literal port, `PORT` ignored, or bound to no/loopback host',
+    rationale: 'The platform routes traffic to the PORT it sets, on the container interface; a literal port or a localhost bind never receives it.',
+    fixedBy: ID,
+  },
+  'port-helper-throws-at-load': {
+    id: 'port-helper-throws-at-load',
+    severity: 'risky',
+    description: 'module-level call to a helper that throws when the port env is unset',
+    rationale: 'The throw happens while the module is imported, so the process exits before it can listen or log anything useful.',
+    fixedBy: ID,
+  },
+};
+
+interface Match {
+  rule: keyof typeof rules & string;
+  line: number;
+  message: string;
+  /** Why the fixer declines; the finding is then reported as `manual:`. */
+  manual?: string;
+  apply?(): void;
+}
+
+// ---------------------------------------------------------------------------
+// listen(...) sites
+
+/** Where a listen call takes its port and host. */
+interface ListenArgs {
+  port: Node | undefined;
+  host: Node | undefined;
+  /** Fastify/http `listen({ port, host })`. */
+  options: Node | null;
+}
+
+function isCallback(site: ListenSite, node: Node): boolean {
+  if (isFunction(node)) return true;
+  if (node?.type !== 'Identifier') return false;
+  const b = bindingOf(site.path, node.name);
+  return !!b && (b.node.type === 'FunctionDeclaration' || isFunction(b.node.init));
+}
+
+function listenArgs(site: ListenSite): ListenArgs {
+  const args = site.path.node.arguments as Node[];
+  const first = args[0];
+  if (first?.type === 'ObjectExpression') {
+    const prop = (key: string) => first.properties.find((p: Node) => (p.type === 'ObjectProperty' || p.type === 'Property') && (p.key.name ?? p.key.value) === key);
+    return { port: prop('port')?.value, host: prop('host')?.value, options: first };
+  }
+  if (!first || isCallback(site, first)) return { port: undefined, host: undefined, options: null };
+  const second = args[1];
+  const host = second && !isCallback(site, second) && !isNumberLit(second) ? second : undefined;
+  return { port: first, host, options: null };
+}
+
+type PortState =
+  | { state: 'literal'; value: number; target: 'arg' }
+  | { state: 'literal'; value: number; target: 'const'; declarator: Node; name: string }
+  | { state: 'env' }
+  | { state: 'path' }
+  | { state: 'other' };
+
+function literalPort(node: Node): number | null {
+  const n = unwrap(node);
+  if (isNumberLit(n)) return n.value;
+  if (isStringLit(n) && /^\d{1,5}$/.test(n.value)) return Number(n.value);
+  return null;
+}
+
+/** Reads PORT here or through the constants it names (`const PORT = process.env.PORT || 3000`). */
+function readsPort(ctx: CodeContext, at: ASTPath<Node>, node: Node, depth = 0): boolean {
+  if (readsEnv(ctx.j, node, 'PORT')) return true;
+  if (depth > 3) return false;
+  const names: string[] = [];
+  const n = unwrap(node);
+  if (n?.type === 'Identifier') names.push(n.name);
+  else ctx.j(n).find(ctx.j.Identifier).forEach((p) => void names.push(p.node.name));
+  return names.some((name) => {
+    const init = initOf(at, name);
+    return !!init && readsPort(ctx, at, init, depth + 1);
+  });
+}
+
+function portState(ctx: CodeContext, site: ListenSite, port: Node): PortState {
+  const value = literalPort(port);
+  if (value !== null) return { state: 'literal', value, target: 'arg' };
+  const n = unwrap(port);
+  if (isStringLit(n)) return { state: 'path' };
+  if (n.type === 'Identifier') {
+    const b = bindingOf(site.path, n.name);
+    const init = b?.node.type === 'VariableDeclarator' ? b.node.init : null;
+    const v = init ? literalPort(init) : null;
+    if (v !== null) return { state: 'literal', value: v, target: 'const', declarator: b!.node, name: n.name };
+  }
+  return readsPort(ctx, site.path, port) ? { state: 'env' } : { state: 'other' };
+}
+
+/** True when the expression may be a string at run time (TS listen overloads want a number next to a host). */
+function mayBeString(ctx: CodeContext, at: ASTPath<Node>, node: Node, depth = 0): boolean {
+  const n = unwrap(node);
+  if (!n || depth > 3) return false;
+  if (envRead(n) || isStringLit(n) || n.type === 'TemplateLiteral') return true;
+  if (n.type === 'LogicalExpression') return mayBeString(ctx, at, n.left, depth + 1) || mayBeString(ctx, at, n.right, depth + 1);
+  if (n.type === 'ConditionalExpression') return mayBeString(ctx, at, n.consequent, depth + 1) || mayBeString(ctx, at, n.alternate, depth + 1);
+  if (n.type === 'Identifier') {
+    const b = bindingOf(at, n.name);
+    if (b?.node.type !== 'VariableDeclarator') return false;
+    if (b.node.id.typeAnnotation?.typeAnnotation?.type === 'TSNumberKeyword') return false;
+    return !!b.node.init && mayBeString(ctx, at, b.node.init, depth + 1);
+  }
+  return false;
+}
+
+/** Parses one expression; recast reprints it as written here. */
+function expression(ctx: CodeContext, src: string): Node {
+  return (statements(ctx, `const __value = ${src};`)[0] as Node).declarations[0].init;
+}
+
+function envPort(ctx: CodeContext, value: number): Node {
+  return expression(ctx, `Number(process.env.PORT ?? ${literal(value)})`);
+}
+
+/** Sets `{ ..., key: value }` entries; a one-line object stays on one line. */
+function setOptions(ctx: CodeContext, call: Node, options: Node, values: Record<string, string>): void {
+  const props = options.properties as Node[];
+  const keyOf = (p: Node) => p.key?.name ?? p.key?.value;
+  const oneLine = options.loc && options.loc.start.line === options.loc.end.line;
+  if (!oneLine) {
+    for (const [key, src] of Object.entries(values)) {
+      const existing = props.find((p) => keyOf(p) === key);
+      if (existing) existing.value = expression(ctx, src);
+      else props.push(ctx.j.objectProperty(ctx.j.identifier(key), expression(ctx, src)));
+    }
+    return;
+  }
+  const parts = props.map((p) => (keyOf(p) in values ? `${keyOf(p)}: ${values[keyOf(p)]}` : ctx.j(p).toSource({ quote: 'single' })));
+  for (const [key, src] of Object.entries(values)) if (!props.some((p) => keyOf(p) === key)) parts.push(`${key}: ${src}`);
+  const args = call.arguments as Node[];
+  args[args.indexOf(options)] = expression(ctx, `{ ${parts.join(', ')} }`);
+}
+
+function listenMatch(ctx: CodeContext, site: ListenSite, siblings: number): Match | null {
+  const { port, host, options } = listenArgs(site);
+  const call = site.path.node;
+  const line = site.line;
+  if (port === undefined && !options) {
+    return {
+      rule: 'port-not-from-env',
+      line,
+      message: 'listen() is given no port, so it picks a random one',
+      manual: `listen() without a port binds a random one; pass Number(process.env.PORT ?? <port>) and '${ANY_HOST}'`,
+    };
+  }
+  const ps: PortState = port === undefined ? { state: 'other' } : portState(ctx, site, port);
+  if (ps.state === 'path') return null; // a unix socket, not a TCP port
+  const hostValue = isStringLit(host) ? host.value : null;
+  const hostMissing = host === undefined;
+  const loopback = hostValue !== null && LOOPBACK.has(hostValue);
+  const literalPortFix = ps.state === 'literal';
+  if (!literalPortFix && !hostMissing && !loopback) return null;
+
+  const problems: string[] = [];
+  if (ps.state === 'literal')
+    problems.push(`takes ${ps.target === 'arg' ? 'the literal port ' : `${ps.name} = `}${ps.value}${ps.target === 'arg' ? '' : ', a literal'}, so the platform's PORT is ignored`);
+  if (hostMissing) problems.push('names no host');
+  if (loopback) problems.push(`binds '${hostValue}', unreachable from outside the container`);
+  const wanted = [ps.state === 'literal' ? `Number(process.env.PORT ?? ${ps.value})` : null, hostMissing || loopback ? `host '${ANY_HOST}'` : null].filter(Boolean);
+  const callee = site.receiver ? `${site.receiver}.listen()` : 'listen()';
+
+  if (ps.state === 'literal' && siblings > 1) {
+    return {
+      rule: 'port-not-from-env',
+      line,
+      message: `${callee} ${problems.join(' and ')}`,
+      manual: `${callee} ${problems.join(' and ')}, but ${siblings} servers listen in this file and only one of them can take PORT; give the others their own variables`,
+    };
+  }
+  const wrapNumber = !options && hostMissing && port !== undefined && ps.state !== 'literal' && ctx.parser !== 'babylon' && mayBeString(ctx, site.path, port);
+  return {
+    rule: 'port-not-from-env',
+    line,
+    message: `${callee} ${problems.join(' and ')}: listen on ${wanted.join(', ')}`,
+    apply() {
+      const args = call.arguments as Node[];
+      if (ps.state === 'literal' && ps.target === 'const') ps.declarator.init = envPort(ctx, ps.value);
+      if (options) {
+        const values: Record<string, string> = {};
+        if (ps.state === 'literal' && ps.target === 'arg') values.port = `Number(process.env.PORT ?? ${literal(ps.value)})`;
+        if (hostMissing || loopback) values.host = literal(ANY_HOST);
+        if (Object.keys(values).length) setOptions(ctx, call, options, values);
+        return;
+      }
+      if (ps.state === 'literal' && ps.target === 'arg') args[0] = envPort(ctx, ps.value);
+      else if (wrapNumber) args[0] = ctx.j.callExpression(ctx.j.identifier('Number'), [args[0]]);
+      if (hostMissing) args.splice(1, 0, ctx.j.stringLiteral(ANY_HOST));
+      if (loopback) args[1] = ctx.j.stringLiteral(ANY_HOST);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Port helpers that throw at import
+
+interface Helper {
+  fn: Node;
+  file: string;
+  throwLine: number;
+  /** Env var names it reads; a number is the index of the parameter that names one. */
+  reads: (string | number)[];
+  /** Index of a `defaultPort`-like parameter, when it has one. */
+  defaultParam: number | null;
+}
+
+function findFunction(ctx: CodeContext, mod: ParsedModule, name: string, depth = 0): { mod: ParsedModule; fn: Node } | null {
+  const { j, root } = mod;
+  let fn: Node = null;
+  root.find(j.FunctionDeclaration, { id: { name } }).forEach((p) => void (fn ??= p.node));
+  root.find(j.VariableDeclarator, { id: { type: 'Identifier', name } }).forEach((p) => {
+    if (isFunction(p.node.init)) fn ??= p.node.init;
+  });
+  // CommonJS: exports.name = function () {}
+  root.find(j.AssignmentExpression).forEach((p) => {
+    const left = p.node.left as Node;
+    if (propName(left) === name && isFunction(p.node.right)) fn ??= p.node.right;
+  });
+  if (fn) return { mod, fn };
+  if (depth > 2) return null;
+  // Re-exports: export * from './x', export { name } from './x'.
+  const sources: string[] = [];
+  root.find(j.ExportAllDeclaration).forEach((p) => void sources.push(String(p.node.source.value)));
+  root.find(j.ExportNamedDeclaration).forEach((p) => {
+    if (p.node.source && (p.node.specifiers ?? []).some((s: Node) => s.exported.name === name)) sources.push(String(p.node.source.value));
+  });
+  for (const src of sources) {
+    const ref = resolveModule(ctx, mod.file, src);
+    const next = ref && parseModule(ref);
+    const hit = next && findFunction(ctx, next, name, depth + 1);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/** `throw` statements of the function itself, not of functions nested in it. */
+function ownThrows(j: ParsedModule['j'], fn: Node): Node[] {
+  const out: Node[] = [];
+  j(fn.body)
+    .find(j.ThrowStatement)
+    .forEach((p) => {
+      for (let q: ASTPath<Node> | null = p.parent; q && q.node !== fn.body; q = q.parent) if (isFunction(q.node)) return;
+      out.push(p.node);
+    });
+  return out;
+}
+
+/** The helper's contract, when it throws while its port env vars are unset. */
+function analyseHelper(mod: ParsedModule, fn: Node): Helper | null {
+  const { j } = mod;
+  const throws = ownThrows(j, fn);
+  if (!throws.length) return null;
+  const params = (fn.params as Node[]).map((p) => (p.type === 'AssignmentPattern' ? p.left : p)).map((p) => (p.type === 'Identifier' ? p.name : null));
+  const reads: (string | number)[] = [];
+  for (const r of envReadsIn(j, fn.body)) {
+    // Static reads count when they name a port (not NODE_ENV, LOG_LEVEL...); a
+    // computed read names whatever its parameter receives.
+    if (typeof r === 'string') {
+      if (/PORT/i.test(r)) reads.push(r);
+    } else reads.push(r.computed.type === 'Identifier' ? params.indexOf(r.computed.name) : -1);
+  }
+  if (!reads.length) return null;
+  const defaultParam = params.findIndex((p) => !!p && /default|fallback/i.test(p));
+  return { fn, file: mod.file, throwLine: lineOf(throws[0]), reads: [...new Set(reads)], defaultParam: defaultParam >= 0 ? defaultParam : null };
+}
+
+function helperOf(ctx: CodeContext, call: ASTPath<Node>): Helper | null {
+  const callee = unwrap(call.node.callee);
+  const self: ParsedModule = { file: ctx.path, text: ctx.text, j: ctx.j, root: ctx.root };
+  let local: string | null = null;
+  let member: string | null = null;
+  if (callee.type === 'Identifier') local = callee.name;
+  else if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier') {
+    local = callee.object.name;
+    member = propName(callee);
+  }
+  if (!local) return null;
+  const name = member ?? local;
+  if (!/port/i.test(name)) return null;
+  if (!member) {
+    const b = bindingOf(call, local);
+    const fn = b?.node.type === 'FunctionDeclaration' ? b.node : b?.node.type === 'VariableDeclarator' && isFunction(b.node.init) ? b.node.init : null;
+    if (fn) return analyseHelper(self, fn);
+  }
+  const imp = importOf(ctx.j, ctx.root, local);
+  if (!imp) return null;
+  const ref = resolveModule(ctx, ctx.path, imp.source);
+  const mod = ref && parseModule(ref);
+  if (!mod) return null;
+  const exported = member ?? (imp.imported === 'default' || imp.imported === '*' ? local : imp.imported);
+  const hit = findFunction(ctx, mod, exported);
+  return hit ? analyseHelper(hit.mod, hit.fn) : null;
+}
+
+/** A call already behind an env test (`A || PORT ? helper() : 3000`) or a try block. */
+function guarded(ctx: CodeContext, call: ASTPath<Node>): boolean {
+  for (let p: ASTPath<Node> | null = call; p?.parent; p = p.parent) {
+    const parent = p.parent.node;
+    if (parent.type === 'ConditionalExpression' && parent.consequent === p.node && readsEnv(ctx.j, parent.test)) return true;
+    if (parent.type === 'TryStatement' && parent.block === p.node) return true;
+    if (parent.type === 'Program') return false;
+  }
+  return false;
+}
+
+function defaultPortFor(ctx: CodeContext, call: Node, helper: Helper): number {
+  const arg = helper.defaultParam !== null ? call.arguments[helper.defaultParam] : undefined;
+  const fromCall = arg ? literalPort(arg) : null;
+  const name = ctx.service?.name;
+  return fromCall ?? ctx.service?.port ?? (name ? ctx.workspace.config.defaults.ports?.[name] : undefined) ?? FALLBACK_PORT;
+}
+
+function envAccess(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `process.env.${name}` : `process.env[${literal(name)}]`;
+}
+
+function helperMatches(ctx: CodeContext): Match[] {
+  const { j, root } = ctx;
+  const out: Match[] = [];
+  root.find(j.CallExpression).forEach((call) => {
+    const callee = unwrap(call.node.callee);
+    const name = callee.type === 'Identifier' ? callee.name : propName(callee);
+    if (!name || !/port/i.test(name) || !atModuleLevel(call) || guarded(ctx, call)) return;
+    const helper = helperOf(ctx, call);
+    if (!helper) return;
+    const node = call.node;
+    const calleeSrc = j(node.callee).toSource();
+    const where = `${helper.file}:${helper.throwLine}`;
+    const names = helper.reads.map((r) => (typeof r === 'number' ? (isStringLit(node.arguments[r]) ? node.arguments[r].value : null) : r));
+    const line = lineOf(node);
+    if (names.some((n) => n === null)) {
+      out.push({
+        rule: 'port-helper-throws-at-load',
+        line,
+        message: `${calleeSrc}() throws at import when its port env is unset (${where})`,
+        manual: `${calleeSrc}() throws at import when its port env is unset (${where}) and shipshape cannot tell which variables it reads; call it inside startup or give it a default`,
+      });
+      return;
+    }
+    const vars = [...new Set(names as string[])];
+    const fallback = defaultPortFor(ctx, node, helper);
+    out.push({
+      rule: 'port-helper-throws-at-load',
+      line,
+      message: `${calleeSrc}() runs when the module loads and throws (${where}) when ${vars.join(' and ')} ${vars.length > 1 ? 'are' : 'is'} unset: the process exits before it listens; fall back to port ${fallback}`,
+      apply() {
+        const cond = expression(ctx, `${vars.map(envAccess).join(' || ')} ? __call__ : ${literal(fallback)}`);
+        cond.consequent = node;
+        call.replace(cond);
+      },
+    });
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+function match(ctx: CodeContext): Match[] {
+  const sites = findListenSites(ctx);
+  const listens = sites
+    .map((site) => listenMatch(ctx, site, sites.length))
+    .filter((m): m is Match => m !== null);
+  return [...listens, ...helperMatches(ctx)];
+}
+
+function toReport(m: Match): Report {
+  return m.manual ? { rule: m.rule, line: m.line, message: `manual: ${m.manual}`, fixable: false } : { rule: m.rule, line: m.line, message: m.message };
+}
 
 export const transform: Transform<'code'> = {
-  id: 'port-from-env',
+  id: ID,
   kind: 'code',
-  description: '',
-  rules: {},
-  detect: () => [],
+  description: "listen on PORT from the environment, on host '0.0.0.0', and never throw at import when PORT is unset",
+  rules,
+  detect(ctx) {
+    return match(ctx).map(toReport);
+  },
+  fix(ctx) {
+    let changed = false;
+    for (const m of match(ctx)) {
+      if (m.manual || !m.apply || ctx.suppressed(m.rule, m.line)) continue;
+      m.apply();
+      changed = true;
+    }
+    return changed;
+  },
 };
+
+export default jscodeshiftAdapter(transform);

@@ -30,7 +30,10 @@ export function afterImportsIndex(j: JSCodeshift, root: Collection): number {
 
 function isDirective(stmt: { type: string; expression?: unknown }): boolean {
   const e = stmt.expression as { type?: string } | undefined;
-  return stmt.type === 'ExpressionStatement' && (e?.type === 'StringLiteral' || e?.type === 'Literal') && 'directive' in stmt;
+  if (stmt.type !== 'ExpressionStatement') return false;
+  // A directive moved into the body to print before inserted code (see
+  // http-server.ts#prepareProgramForInsert) keeps its DirectiveLiteral type.
+  return e?.type === 'DirectiveLiteral' || ((e?.type === 'StringLiteral' || e?.type === 'Literal') && 'directive' in stmt);
 }
 
 function isRequireDeclaration(stmt: { type: string; declarations?: { init?: unknown }[] }): boolean {
