@@ -315,24 +315,5 @@ export function freeName(j: JSCodeshift, root: Collection, base: string, alterna
   for (let i = 2; ; i++) if (!used.has(`${base}${i}`)) return `${base}${i}`;
 }
 
-/**
- * Recast reprints a Program whose body changed by printing its directives with
- * a doubled `;` and the `#!` line glued to what follows. Before changing the
- * top-level statement list, turn directives into the equivalent leading
- * statements (same text) and let the interpreter line print afresh.
- */
-export function prepareProgramForInsert(j: JSCodeshift, root: Collection): void {
-  const program = root.find(j.Program).get().node as Node;
-  if (program.interpreter) program.interpreter = { type: 'InterpreterDirective', value: program.interpreter.value };
-  const directives = (program.directives ?? []) as Node[];
-  if (!directives.length) return;
-  const leading = directives.map((d) => {
-    const stmt = j.expressionStatement(j.stringLiteral(d.value.value)) as Node;
-    // Printed from its raw text, so "use strict" keeps its quotes.
-    stmt.expression = { type: 'DirectiveLiteral', value: d.value.value, extra: d.value.extra };
-    stmt.comments = d.comments;
-    return stmt;
-  });
-  program.directives = [];
-  program.body.unshift(...leading);
-}
+// Moved to snippet.ts, where every top-level insertion now goes through it.
+export { prepareProgramForInsert } from './snippet.js';

@@ -47,12 +47,14 @@ function isRequireDeclaration(stmt: { type: string; declarations?: { init?: unkn
 
 /** Inserts statements at the top level after imports/requires. */
 export function insertAfterImports(ctx: Pick<CodeContext, 'j' | 'root'>, nodes: Statement[]): void {
+  prepareProgramForInsert(ctx.j, ctx.root);
   const body = ctx.root.find(ctx.j.Program).get().node.body as Statement[];
   body.splice(afterImportsIndex(ctx.j, ctx.root), 0, ...nodes);
 }
 
 /** Appends statements at the end of the program. */
 export function appendToProgram(ctx: Pick<CodeContext, 'j' | 'root'>, nodes: Statement[]): void {
+  prepareProgramForInsert(ctx.j, ctx.root);
   (ctx.root.find(ctx.j.Program).get().node.body as Statement[]).push(...nodes);
 }
 
@@ -81,4 +83,27 @@ export function signalHandlers(j: JSCodeshift, root: Collection, signal: string)
 /** 1-based line of a node, or 1 when it has no location (inserted nodes). */
 export function lineOf(node: unknown): number {
   return (node as { loc?: { start: { line: number } } }).loc?.start.line ?? 1;
+}
+
+/**
+ * Recast reprints a Program whose body changed by printing its directives with
+ * a doubled `;` and the `#!` line glued to what follows. Before changing the
+ * top-level statement list, turn directives into the equivalent leading
+ * statements (same text) and let the interpreter line print afresh.
+ */
+export function prepareProgramForInsert(j: JSCodeshift, root: Collection): void {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recast's loose AST
+  const program = root.find(j.Program).get().node as any;
+  if (program.interpreter) program.interpreter = { type: 'InterpreterDirective', value: program.interpreter.value };
+  const directives = (program.directives ?? []) as any[];
+  if (!directives.length) return;
+  const leading = directives.map((d) => {
+    const stmt = j.expressionStatement(j.stringLiteral(d.value.value)) as any;
+    // Printed from its raw text, so "use strict" keeps its quotes.
+    stmt.expression = { type: 'DirectiveLiteral', value: d.value.value, extra: d.value.extra };
+    stmt.comments = d.comments;
+    return stmt;
+  });
+  program.directives = [];
+  program.body.unshift(...leading);
 }
