@@ -17,7 +17,8 @@
 //   already defaults to 72 s).
 import type { ASTPath } from 'jscodeshift';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
-import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
+import { applyMatches, toReport, type Match as BaseMatch } from './lib/matches.js';
+import type { CodeContext, RuleMeta, Transform } from '../../src/engine/types.js';
 import {
   bindingOf,
   findListenSites,
@@ -82,14 +83,7 @@ const rules: Record<string, RuleMeta> = {
 
 type RuleId = 'no-graceful-shutdown' | 'sigint-not-handled' | 'nest-shutdown-hooks-missing' | 'keepalive-below-lb-idle';
 
-interface Match {
-  rule: RuleId;
-  line: number;
-  message: string;
-  /** Why the fixer declines; reported as `manual:`. */
-  manual?: string;
-  apply?(): void;
-}
+type Match = BaseMatch<RuleId>;
 
 // ---------------------------------------------------------------------------
 // Signal handlers
@@ -719,10 +713,6 @@ function match(ctx: CodeContext): Match[] {
   return [...shutdown, ...keepAliveMatches(ctx, server, ka)];
 }
 
-function toReport(m: Match): Report {
-  return m.manual ? { rule: m.rule, line: m.line, message: `manual: ${m.manual}`, fixable: false } : { rule: m.rule, line: m.line, message: m.message };
-}
-
 export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
@@ -732,13 +722,7 @@ export const transform: Transform<'code'> = {
     return match(ctx).map(toReport);
   },
   fix(ctx) {
-    let changed = false;
-    for (const m of match(ctx)) {
-      if (m.manual || !m.apply || ctx.suppressed(m.rule, m.line)) continue;
-      m.apply();
-      changed = true;
-    }
-    return changed;
+    return applyMatches(ctx, match(ctx));
   },
 };
 

@@ -16,7 +16,8 @@
 //   want it strict, and the guard keeps the fix inside the file it reports.
 import type { ASTPath } from 'jscodeshift';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
-import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
+import { applyMatches, toReport, type Match as BaseMatch } from './lib/matches.js';
+import type { CodeContext, RuleMeta, Transform } from '../../src/engine/types.js';
 import {
   atModuleLevel,
   bindingOf,
@@ -63,14 +64,7 @@ const rules: Record<string, RuleMeta> = {
   },
 };
 
-interface Match {
-  rule: keyof typeof rules & string;
-  line: number;
-  message: string;
-  /** Why the fixer declines; the finding is then reported as `manual:`. */
-  manual?: string;
-  apply?(): void;
-}
+type Match = BaseMatch<keyof typeof rules & string>;
 
 // ---------------------------------------------------------------------------
 // listen(...) sites
@@ -420,10 +414,6 @@ function match(ctx: CodeContext): Match[] {
   return [...listens, ...helperMatches(ctx)];
 }
 
-function toReport(m: Match): Report {
-  return m.manual ? { rule: m.rule, line: m.line, message: `manual: ${m.manual}`, fixable: false } : { rule: m.rule, line: m.line, message: m.message };
-}
-
 export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
@@ -433,13 +423,7 @@ export const transform: Transform<'code'> = {
     return match(ctx).map(toReport);
   },
   fix(ctx) {
-    let changed = false;
-    for (const m of match(ctx)) {
-      if (m.manual || !m.apply || ctx.suppressed(m.rule, m.line)) continue;
-      m.apply();
-      changed = true;
-    }
-    return changed;
+    return applyMatches(ctx, match(ctx));
   },
 };
 
