@@ -118,3 +118,24 @@ for (const id of listFixtureTransformIds()) {
     }
   });
 }
+
+describe('rule coverage', () => {
+  it('every rule a transform declares has a fixture that triggers it and a near-miss that must not', () => {
+    const triggers = new Map<string, number>();
+    const nearMisses = new Map<string, number>();
+    for (const id of listFixtureTransformIds()) {
+      const t = transforms.get(id);
+      if (!t) continue;
+      for (const c of loadCases(id)) {
+        const found = new Set(findingsOf(c, t, c.input).map((f) => f.rule));
+        for (const rule of Object.keys(t.rules)) {
+          const bucket = found.has(rule) ? triggers : nearMisses;
+          bucket.set(rule, (bucket.get(rule) ?? 0) + 1);
+        }
+      }
+    }
+    const declared = [...new Set([...transforms.values()].flatMap((t) => Object.keys(t.rules)))].sort();
+    expect(declared.filter((r) => !triggers.get(r)), 'rules no fixture triggers').toEqual([]);
+    expect(declared.filter((r) => !nearMisses.get(r)), 'rules with no near-miss fixture').toEqual([]);
+  });
+});
