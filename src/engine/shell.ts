@@ -29,6 +29,11 @@ export interface ShellTree {
   commands: ShellCommand[];
   /** Top-level statements in order, by offsets. */
   statements: { start: number; end: number; line: number }[];
+  /**
+   * mvdan-sh's own File node, for rules that need more than commands
+   * (parameter expansions, functions): walk it instead of parsing again.
+   */
+  ast: unknown;
 }
 
 export class ShellSyntaxError extends Error {
@@ -90,7 +95,7 @@ export function parseShell(text: string, name = 'script'): ShellTree {
       return true;
     });
   }
-  return { text, commands, statements };
+  return { text, commands, statements, ast: file };
 }
 
 function byteToIndex(text: string): (byte: number) => number {

@@ -140,7 +140,7 @@ function strictness(ctx: ShellContext): Match[] {
   const current = sets.length > 0 ? `\`${ctx.text.slice(sets[0]!.start, sets[0]!.end)}\` is not strict` : 'no `set -eu`';
   const why = !s.nounset ? 'an unset variable expands to empty and the script carries on' : 'a failing step is ignored and the server starts anyway';
   if (!s.nounset) {
-    const risky = scriptFacts(ctx.text, imageEnv(ctx)).unsetReads;
+    const risky = scriptFacts(ctx.tree, imageEnv(ctx)).unsetReads;
     if (risky.length > 0) {
       const names = risky.map((n) => `$${n}`).join(', ');
       return [{ rule: NOT_STRICT, line, edit: null, message: `manual: ${current}, but adding -u would make ${names} fatal when unset; give them defaults (\${NAME:-}) or check them first, then use \`set -eu\`` }];
@@ -223,7 +223,7 @@ function execLast(ctx: ShellContext, stmt: ShellTree['statements'][number]): Mat
   const head = cmd.args[0]!;
   if (head === 'exec') return [];
   if (NOT_A_SERVER.has(head)) return [noExec(cmd, text, null, `\`${head}\` cannot be the server; make \`exec <server command>\` the last line`)];
-  const fn = scriptFacts(text).functions.get(head);
+  const fn = scriptFacts(tree).functions.get(head);
   if (fn === true) return []; // the function execs the server itself
   if (fn === false) return [noExec(cmd, text, null, `\`${head}\` is a shell function, which exec cannot run; exec the server inside it`)];
   if (!startsWithWord(text, cmd)) return [noExec(cmd, text, null, 'it sets variables inline or quotes the command name; export the variables, then exec the command')];

@@ -4,9 +4,10 @@
 // unset variable turns "unset means empty" into "unset kills the container at
 // startup", so entrypoint-strict only adds it when there is none.
 //
-// This module walks mvdan-sh's AST itself (the same parser and variant as
-// src/engine/shell.ts). Read-only.
+// This module walks the mvdan-sh AST the engine already parsed
+// (ShellTree.ast), so the script is parsed once. Read-only.
 import { createRequire } from 'node:module';
+import type { ShellTree } from '../../../src/engine/shell.js';
 
 const require = createRequire(import.meta.url);
 // mvdan-sh ships CommonJS only, with no types.
@@ -31,14 +32,8 @@ export interface ScriptFacts {
 }
 
 /** `alsoSet` are variables known to exist (the image's ENV). */
-export function scriptFacts(text: string, alsoSet: Iterable<string> = []): ScriptFacts {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let file: any;
-  try {
-    file = sh.syntax.NewParser(sh.syntax.KeepComments(true), sh.syntax.Variant(sh.syntax.LangBash)).Parse(text, 'script');
-  } catch {
-    return { unsetReads: [], functions: new Map() };
-  }
+export function scriptFacts(tree: Pick<ShellTree, 'text' | 'ast'>, alsoSet: Iterable<string> = []): ScriptFacts {
+  const { text, ast: file } = tree;
   const bytes = Buffer.from(text, 'utf8');
   const source = (node: { Pos(): { Offset(): number }; End(): { Offset(): number } }) => bytes.subarray(node.Pos().Offset(), node.End().Offset()).toString('utf8');
   const set = new Set<string>([...ALWAYS_SET, ...alsoSet]);
