@@ -152,6 +152,12 @@ describe('explaining an exit', () => {
     expect(describeExit({ code: null, signal: 'SIGSEGV', at: 100 }, [], [])).toBe('was killed by SIGSEGV after 100 ms');
   });
 
+  it('calls a missing module a packaging fault, not an unreachable dependency', () => {
+    expect(describeExit({ code: 1, signal: null, at: 90 }, [line("Error: Cannot find module 'kafkajs'")], deps)).toBe(
+      "exited with code 1 after 90 ms: module 'kafkajs' could not be found (dependencies not installed, or the build output is incomplete)",
+    );
+  });
+
   it('reads JSON log lines', () => {
     expect(readable('{"level":"ERROR","logger":"kafkajs","message":"[Connection] Connection error","stack":"..."}')).toBe('ERROR kafkajs: [Connection] Connection error');
     expect(readable('{"level":30,"msg":"listening"}')).toBe('listening');

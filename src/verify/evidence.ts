@@ -63,8 +63,13 @@ export function names(deps: Dependency[]): string {
 export function describeExit(exit: ExitInfo, tail: LogLine[], deps: Dependency[]): string {
   const after = seconds(exit.at);
   const how = exit.signal ? `was killed by ${exit.signal} after ${after}` : `exited with code ${exit.code} after ${after}`;
+  const text = tail.map((l) => l.text).join('\n');
+  // A missing module is a packaging fault, whatever the module is named
+  // ('kafkajs' must not read as "Kafka was unreachable").
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(text);
+  if (missing) return `${how}: module '${missing[1]}' could not be found (dependencies not installed, or the build output is incomplete)`;
   if (deps.length === 0) return how;
-  const culprit = dependencyIn(tail.map((l) => l.text).join('\n'), deps);
+  const culprit = dependencyIn(text, deps);
   if (culprit) return `${how} while ${culprit.label} (${culprit.names.join(', ')} → 127.0.0.1:${culprit.port}) was unreachable`;
   return `${how} while its dependencies were down (${names(deps)})`;
 }
