@@ -2,7 +2,7 @@
 // independent once analyze() has built the inventory, which is what a future
 // worker pool and `--shard K/N` split on.
 import { analyze, serviceOf, type Analysis, type LoadedFile } from './analyze.js';
-import { fixFile, scanFile, type FileInput, type FileOutcome } from './run-file.js';
+import { fixFile, parseErrorFinding, scanFile, type FileInput, type FileOutcome } from './run-file.js';
 import { formatChanged } from './format.js';
 import { restore } from './text.js';
 import type { AnyTransform, Finding, Service } from './types.js';
@@ -45,18 +45,6 @@ function inputOf(analysis: Analysis, f: LoadedFile): FileInput {
   return { kind: f.kind, path: f.path, text: f.text, service: serviceOf(analysis, f), ...(f.parsed ? { parsed: f.parsed } : {}) };
 }
 
-function problemFinding(analysis: Analysis, f: LoadedFile): Finding {
-  return {
-    rule: 'parse-error',
-    severity: (analysis.ws.config.rules['parse-error'] as Finding['severity'] | undefined) ?? 'risky',
-    service: serviceOf(analysis, f)?.name ?? null,
-    file: f.path,
-    line: f.problem!.line,
-    message: `${f.path}:${f.problem!.line}: ${f.problem!.message}`,
-    fix: null,
-  };
-}
-
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
 }
@@ -64,15 +52,16 @@ export function sortFindings(findings: Finding[]): Finding[] {
 export async function runScan(root: string, transforms: AnyTransform[], sel: Selection = {}): Promise<ScanResult> {
   const analysis = await analyze(root, transforms);
   const files = selectFiles(analysis, sel);
-  const parseErrors = analysis.ws.config.rules['parse-error'];
-  const findings: Finding[] =
-    parseErrors === 'off'
-      ? []
-      : analysis.discovery.problems.map((p) => ({ rule: 'parse-error', severity: parseErrors ?? 'risky', service: null, file: p.file, line: p.line, message: `${p.file}:${p.line}: ${p.message}`, fix: null }));
+  const findings: Finding[] = [];
+  const problem = (service: string | null, file: string, line: number, message: string) => {
+    const finding = parseErrorFinding(analysis.ws, service, file, line, message);
+    if (finding) findings.push(finding);
+  };
+  for (const p of analysis.discovery.problems) problem(null, p.file, p.line, p.message);
   let suppressed = 0;
   for (const f of files) {
     if (f.problem) {
-      if (analysis.ws.config.rules['parse-error'] !== 'off') findings.push(problemFinding(analysis, f));
+      problem(serviceOf(analysis, f)?.name ?? null, f.path, f.problem.line, f.problem.message);
       continue;
     }
     const out = scanFile(inputOf(analysis, f), transforms, analysis.ws);

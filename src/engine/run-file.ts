@@ -129,16 +129,10 @@ function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[],
   return { findings, suppressed };
 }
 
-function parseErrorFinding(input: FileInput, err: ParseError): Finding {
-  return {
-    rule: 'parse-error',
-    severity: 'risky',
-    service: input.service?.name ?? null,
-    file: input.path,
-    line: err.line,
-    message: `${input.path}:${err.line}: ${err.message}; shipshape skipped this file`,
-    fix: null,
-  };
+/** The one place a `parse-error` finding is made; null when config turns the rule off. */
+export function parseErrorFinding(ws: WorkspaceView, service: string | null, file: string, line: number, message: string): Finding | null {
+  const severity = severityOf('parse-error', 'risky', ws);
+  return severity ? { rule: 'parse-error', severity, service, file, line, message: `${file}:${line}: ${message}`, fix: null } : null;
 }
 
 /** Detect only. Never throws for bad input: a parse failure becomes a `parse-error` finding. */
@@ -149,7 +143,8 @@ export function scanFile(input: FileInput, transforms: AnyTransform[], ws: Works
     parsed = input.parsed ?? parse(input.kind, input.path, input.text);
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
-    return { path: input.path, findings: [parseErrorFinding(input, err)], suppressed: 0, applied: [], created: [], error: { line: err.line, message: err.message } };
+    const finding = parseErrorFinding(ws, input.service?.name ?? null, input.path, err.line, `${err.message}; shipshape skipped this file`);
+    return { path: input.path, findings: finding ? [finding] : [], suppressed: 0, applied: [], created: [], error: { line: err.line, message: err.message } };
   }
   const { findings, suppressed } = detectAll(input, parsed, mine, ws);
   return { path: input.path, findings, suppressed, applied: [], created: [] };
