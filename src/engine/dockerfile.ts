@@ -49,6 +49,11 @@ function lineOffsets(text: string): number[] {
   return starts;
 }
 
+/** The command part of an instruction: HEALTHCHECK's after its options and `CMD`, else all arguments. */
+function commandText(keyword: string, args: string): string {
+  return keyword === 'HEALTHCHECK' ? args.replace(/^.*?\bCMD\s+/is, '') : args;
+}
+
 function parseExecForm(args: string): string[] | null {
   const trimmed = args.trim();
   if (!trimmed.startsWith('[')) return null;
@@ -80,7 +85,7 @@ export function parseDockerfile(text: string): DockerfileTree {
       end: offset(range.end),
       lineStart: starts[range.start.line] ?? 0,
       lineEnd: starts[range.end.line + 1] ?? text.length,
-      execForm: parseExecForm(keyword === 'HEALTHCHECK' ? args.replace(/^.*?\bCMD\s+/is, '') : args),
+      execForm: parseExecForm(commandText(keyword, args)),
       stage: stageIndex,
       node,
     };
@@ -110,9 +115,8 @@ export function parseDockerfile(text: string): DockerfileTree {
       if (!shells.has(instr)) {
         let tree: ShellTree | null = null;
         if (!instr.execForm) {
-          const body = instr.keyword === 'HEALTHCHECK' ? instr.args.replace(/^.*?\bCMD\s+/is, '') : instr.args;
           try {
-            tree = parseShell(body, `${instr.keyword} line ${instr.line}`);
+            tree = parseShell(commandText(instr.keyword, instr.args), `${instr.keyword} line ${instr.line}`);
           } catch {
             tree = null;
           }
