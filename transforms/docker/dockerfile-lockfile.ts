@@ -18,23 +18,14 @@ import { installOf, runCommands, type InstallCommand, type PackageManager } from
 import { buildContext, copiesOf, covers, inRepo, normalizeSource, type BuildContext, type CopyInstruction } from './lib/build-context.js';
 import { activationCommand, expectedPnpmVersion, pnpmSetups } from './lib/build-pnpm.js';
 import { findStage, isWithin, lineage, resolveIn, workdirAt } from './lib/build-stages.js';
-import { dedupeEdits, insertLinesBefore, mergeEdits, shellWord } from './lib/build-text.js';
+import { groupEdits, groupReports, type Group as BaseGroup, type GroupFinding } from './lib/build-groups.js';
+import { insertLinesBefore, shellWord } from './lib/build-text.js';
 
 const NOT_COPIED = 'lockfile-not-copied';
 const NOT_FROZEN = 'install-not-frozen';
 
-interface Finding {
-  rule: typeof NOT_COPIED | typeof NOT_FROZEN;
-  line: number;
-  message: string;
-  fixable: boolean;
-}
-
-/** Findings that one set of edits fixes together; skipped whole when any is suppressed. */
-interface Group {
-  findings: Finding[];
-  edits: TextEdit[];
-}
+type Finding = GroupFinding<typeof NOT_COPIED | typeof NOT_FROZEN>;
+type Group = BaseGroup<typeof NOT_COPIED | typeof NOT_FROZEN>;
 
 const LOCKFILE: Record<PackageManager, string> = { pnpm: 'pnpm-lock.yaml', npm: 'package-lock.json', yarn: 'yarn.lock' };
 
@@ -357,10 +348,9 @@ export const transform: Transform<'dockerfile'> = {
     },
   },
   detect(ctx): Report[] {
-    return match(ctx).flatMap((g) => g.findings.map((f) => ({ rule: f.rule, line: f.line, message: f.message, ...(f.fixable ? {} : { fixable: false }) })));
+    return groupReports(match(ctx));
   },
   fix(ctx): TextEdit[] {
-    const active = match(ctx).filter((g) => g.edits.length > 0 && !g.findings.some((f) => ctx.suppressed(f.rule, f.line)));
-    return dedupeEdits(active.flatMap((g) => mergeEdits(ctx.text, dedupeEdits(g.edits))));
+    return groupEdits(ctx, match(ctx));
   },
 };

@@ -21,24 +21,15 @@ import { commandsOf, isPrismaGenerate, runCommands, type RunCommand } from './li
 import { buildContext, copiesOf } from './lib/build-context.js';
 import { initPrefix, isInit, nodeish, programOfArgv, programOfShell, type Program, type ScriptSource } from './lib/build-entry.js';
 import { findStage, imageStage, isWithin, lineage, lineageInstructions, osFamily, resolveIn, workdirAt, type OsFamily } from './lib/build-stages.js';
-import { argWords, dedupeEdits, deleteLines, execForm, insertLinesAfter, mergeEdits, replaceArgs } from './lib/build-text.js';
+import { groupEdits, groupReports, type Group as BaseGroup, type GroupFinding } from './lib/build-groups.js';
+import { argWords, deleteLines, execForm, insertLinesAfter, replaceArgs } from './lib/build-text.js';
 
 const PM_RUNTIME = 'package-manager-at-runtime';
 const SHELL_FORM = 'shell-form-cmd';
 type Rule = typeof PM_RUNTIME | typeof SHELL_FORM;
 
-interface Finding {
-  rule: Rule;
-  line: number;
-  message: string;
-  fixable: boolean;
-}
-
-/** Findings one set of edits fixes together; a group is applied whole or not at all. */
-interface Group {
-  findings: Finding[];
-  edits: TextEdit[];
-}
+type Finding = GroupFinding<Rule>;
+type Group = BaseGroup<Rule>;
 
 type Suppressed = (rule: string, line: number) => boolean;
 
@@ -481,10 +472,9 @@ export const transform: Transform<'dockerfile'> = {
     },
   },
   detect(ctx): Report[] {
-    return match(ctx, () => false).flatMap((g) => g.findings.map((f) => ({ rule: f.rule, line: f.line, message: f.message, ...(f.fixable ? {} : { fixable: false }) })));
+    return groupReports(match(ctx, () => false));
   },
   fix(ctx): TextEdit[] {
-    const active = match(ctx, (rule, line) => ctx.suppressed(rule, line)).filter((g) => g.edits.length > 0 && !g.findings.some((f) => ctx.suppressed(f.rule, f.line)));
-    return dedupeEdits(active.flatMap((g) => mergeEdits(ctx.text, dedupeEdits(g.edits))));
+    return groupEdits(ctx, match(ctx, (rule, line) => ctx.suppressed(rule, line)));
   },
 };
