@@ -14,7 +14,7 @@
 import path from 'node:path';
 import type { DockerStage, DockerfileTree } from '../../src/engine/dockerfile.js';
 import type { DockerfileContext, Report, TextEdit, Transform } from '../../src/engine/types.js';
-import { installOf, runCommands, type InstallCommand, type PackageManager } from './lib/build-commands.js';
+import { installOf, runCommands, type InstallCommand, type PackageManager, type RunCommand } from './lib/build-commands.js';
 import { buildContext, copiesOf, covers, inRepo, normalizeSource, type BuildContext, type CopyInstruction } from './lib/build-context.js';
 import { activationCommand, expectedPnpmVersion, pnpmSetups } from './lib/build-pnpm.js';
 import { findStage, isWithin, lineage, resolveIn, workdirAt } from './lib/build-stages.js';
@@ -217,10 +217,46 @@ function imageRootOf(tree: DockerfileTree, stage: DockerStage, copies: CopyInstr
 }
 
 /** npm commands after the install that need npm's own node_modules layout (`npm prune`, a second install). */
-function npmLayoutUser(tree: DockerfileTree, stage: DockerStage, install: InstallCommand) {
-  return runCommands(tree, stage.instructions).find(
+function npmLayoutUsers(tree: DockerfileTree, stage: DockerStage, install: InstallCommand): RunCommand[] {
+  return runCommands(tree, stage.instructions).filter(
     (c) => c.start > install.cmd.end && c.args[0] === 'npm' && !['run', 'run-script', 'start', 'test', 'exec', 'pkg', 'config', '--version', '-v'].includes(c.args[1] ?? ''),
   );
+}
+
+/** Image folders where the install creates a node_modules: the repo root's and each copied package's. */
+function packageDirs(tree: DockerfileTree, stage: DockerStage, copies: CopyInstruction[], imageRoot: string): string[] {
+  const dirs = [imageRoot];
+  for (const c of copies) {
+    if (!c.sources.some((s) => isManifestSource(s.value))) continue;
+    const owner = lineage(tree, stage).find((s) => s.instructions.includes(c.instr));
+    const wd = owner ? workdirAt(tree, owner, c.instr) : null;
+    if (wd === null || /[$]/.test(c.dest.value)) continue;
+    const dest = resolveIn(wd, c.dest.value);
+    const dir = isDirDest(c) ? dest : path.posix.dirname(dest);
+    if (!dirs.includes(dir)) dirs.push(dir);
+  }
+  return dirs;
+}
+
+/** npm prune flags that make it drop devDependencies. */
+const PRUNE_PROD = new Set(['--omit=dev', '--production', '--only=production', '--only=prod']);
+
+/**
+ * `npm prune --omit=dev` in the pnpm build. pnpm's own prune does not work
+ * across a workspace; its documentation says to delete the node_modules
+ * folders and install again with `--prod` (the store in the layer makes that
+ * an offline relink). Any other npm call after the install stays manual.
+ */
+function pruneToPnpm(cmd: RunCommand, dirs: string[], filter: string[]): { edit: TextEdit } | { manual: string } {
+  const layout = "relies on npm's node_modules layout";
+  if (cmd.args[1] !== 'prune' || !cmd.literal) return { manual: layout };
+  const flags = cmd.args.slice(2);
+  if (!flags.some((f) => PRUNE_PROD.has(f))) return { manual: `${layout} (a prune without --omit=dev)` };
+  const other = flags.find((f) => !PRUNE_PROD.has(f) && NPM_TO_PNPM[f] !== null);
+  if (other) return { manual: `${layout} (npm flag ${other})` };
+  const modules = dirs.map((d) => path.posix.join(d, 'node_modules'));
+  const text = [['rm', '-rf', ...modules], ['pnpm', 'install', '--frozen-lockfile', '--prod', ...filter]].map((argv) => argv.map(shellWord).join(' ')).join(' && ');
+  return { edit: { start: cmd.start, end: cmd.end, text } };
 }
 
 /** Removes COPY sources naming an npm lockfile the repository does not have (the build would fail on them). */
@@ -263,11 +299,16 @@ function npmInPnpmRepo(ctx: DockerfileContext, stage: DockerStage, install: Inst
     if (mapped === undefined) return findings(false, `; npm flag ${w} has no pnpm equivalent shipshape knows: convert by hand`);
     if (mapped && !flags.includes(mapped)) flags.push(mapped);
   }
-  const later = npmLayoutUser(tree, stage, install);
-  if (later) return findings(false, `; \`${later.source}\` (line ${later.instr.line}) relies on npm's node_modules layout: convert the stage to pnpm by hand`);
   const imageRoot = imageRootOf(tree, stage, copies);
   if (imageRoot === null) return findings(false, `; no COPY before line ${line} shows where the repo root sits in the image`);
+  const name = serviceName(ctx);
+  const filter = name && files.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
   const edits: TextEdit[] = dropMissingNpmLocks(ctx, context, copies);
+  for (const later of npmLayoutUsers(tree, stage, install)) {
+    const prune = pruneToPnpm(later, packageDirs(tree, stage, copies, imageRoot), filter);
+    if ('manual' in prune) return findings(false, `; \`${later.source}\` (line ${later.instr.line}) ${prune.manual}: convert the stage to pnpm by hand`);
+    edits.push(prune.edit);
+  }
   const notCopied = files.filter((f) => !copies.some((c) => c.sources.some((s) => covers(s.value, f))));
   if (notCopied.length > 0) {
     const edit = copyEdit(copies, '.', notCopied);
@@ -284,8 +325,6 @@ function npmInPnpmRepo(ctx: DockerfileContext, stage: DockerStage, install: Inst
   if ('manual' in modules) return findings(false, `; ${modules.manual}`);
   edits.push(...modules.edits);
   if (pnpmSetups(tree, stage, install.cmd.instr).length === 0) edits.push(insertLinesBefore(install.cmd.instr, [`RUN ${activationCommand(tree, stage, version)}`]));
-  const name = serviceName(ctx);
-  const filter = name && files.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
   edits.push({ start: install.cmd.start, end: install.cmd.end, text: ['pnpm', 'install', '--frozen-lockfile', ...flags, ...filter].map(shellWord).join(' ') });
   const group = findings(true, '');
   group.edits = edits;
