@@ -34,6 +34,8 @@ export interface Analysis {
   files: LoadedFile[];
   /** Every package, including libraries, by dir. */
   packages: Map<string, Service>;
+  /** Narrows `ws.inRun` to the files a selection (--service, --shard) kept. */
+  limitRun(files: LoadedFile[]): void;
 }
 
 function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string } {
@@ -99,7 +101,11 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
   }
 
   const services = [...packages.values()].filter((s) => s.type !== 'lib' && !config.ignoreServices.includes(s.name));
+  const byKind = (kind: FileKind) => files.filter((f) => f.kind === kind).map((f) => f.path).sort();
+  let inRun = new Set(files.filter((f) => !f.problem).map((f) => f.path));
   const ws: WorkspaceView = {
+    paths: byKind,
+    inRun: (rel) => inRun.has(path.posix.normalize(rel)),
     root,
     packageManager: packageManagerOf(discovery.rootManifest, root, config.defaults.pnpmVersion),
     services,
@@ -119,7 +125,10 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
       return fs.existsSync(path.join(root, key));
     },
   };
-  return { discovery, ws, files, packages };
+  const limitRun = (kept: LoadedFile[]) => {
+    inRun = new Set(kept.filter((f) => !f.problem).map((f) => f.path));
+  };
+  return { discovery, ws, files, packages, limitRun };
 }
 
 /** The service a file belongs to (null for repo-level files and ignored services). */

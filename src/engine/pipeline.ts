@@ -38,6 +38,7 @@ function selectFiles(analysis: Analysis, sel: Selection): LoadedFile[] {
     const { index, total } = sel.shard;
     files = files.filter((_, i) => i % total === index - 1);
   }
+  analysis.limitRun(files);
   return files;
 }
 

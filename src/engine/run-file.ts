@@ -171,7 +171,7 @@ function tryParse(input: FileInput, text: string): Parsed | null {
 export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
   const outcome = scanFile(input, transforms, ws);
   if (outcome.error) return outcome;
-  const mine = fixers.filter((t) => t.kind === input.kind && t.fix);
+  const mine = fixers.filter((t) => fixerFor(t, input.kind));
   if (mine.length === 0) return outcome;
   const created: CreatedFile[] = [];
   const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, mine, ws, created) : fixTree(input, mine, ws, created);
@@ -184,6 +184,14 @@ export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: An
     outcome.applied = result.applied;
   }
   return outcome;
+}
+
+type AnyFix = (ctx: ContextFor<FileKind>) => unknown;
+
+/** The transform's fixer for files of `kind`: its own, or the companion it declares for that kind. */
+function fixerFor(t: AnyTransform, kind: FileKind): AnyFix | undefined {
+  if (t.kind === kind) return t.fix as AnyFix | undefined;
+  return (t.companions as Partial<Record<FileKind, AnyFix>> | undefined)?.[kind];
 }
 
 interface FixRun {
@@ -201,7 +209,7 @@ function fixTree(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
   const applied: string[] = [];
   for (const t of fixers) {
     owner.id = t.id;
-    if ((t.fix as (c: ContextFor<FileKind>) => unknown)(ctx as never)) applied.push(t.id);
+    if (fixerFor(t, input.kind)!(ctx as never)) applied.push(t.id);
   }
   if (applied.length === 0) return { text: input.text, applied };
   const text = serialize(parsed);
@@ -217,7 +225,7 @@ function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], ws: Workspace
   for (const t of fixers) {
     const parsed = parse(input.kind, input.path, text);
     const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, { id: t.id });
-    if (!(t.fix as (c: ContextFor<FileKind>) => unknown)(ctx as never)) continue;
+    if (!fixerFor(t, input.kind)!(ctx as never)) continue;
     const next = serialize(parsed);
     if (tryParse(input, next)) {
       text = next;
@@ -243,7 +251,7 @@ function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
     const edits: (TextEdit & { by: string })[] = [];
     for (const t of fixers) {
       owner.id = t.id;
-      const own = (t.fix as (c: ContextFor<FileKind>) => TextEdit[])(ctx as never);
+      const own = fixerFor(t, input.kind)!(ctx as never) as TextEdit[];
       for (const e of own) edits.push({ ...e, by: t.id });
     }
     const real = edits.filter((e) => text.slice(e.start, e.end) !== e.text);

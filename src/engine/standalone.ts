@@ -2,8 +2,10 @@
 // CLI adapter and the fixture harness use it. Reads are relative to `root`.
 import fs from 'node:fs';
 import path from 'node:path';
+import fg from 'fast-glob';
+import { kindOf } from './parsers.js';
 import { normalize } from './text.js';
-import type { PackageManagerInfo, ResolvedConfig, Service, WorkspaceView } from './types.js';
+import type { FileKind, PackageManagerInfo, ResolvedConfig, Service, WorkspaceView } from './types.js';
 
 export interface StandaloneOptions {
   root: string;
@@ -20,8 +22,16 @@ export function standaloneWorkspace(opts: StandaloneOptions): WorkspaceView {
     const key = path.posix.normalize(rel);
     return key.startsWith('..') || path.isAbsolute(key) ? null : key;
   };
+  let onDisk: string[] | null = null;
+  const paths = (kind: FileKind) => {
+    onDisk ??= fs.existsSync(opts.root) ? fg.sync('**/*', { cwd: opts.root, dot: true, ignore: ['**/node_modules/**', '**/.git/**', '**/dist/**'] }) : [];
+    return [...new Set([...Object.keys(files), ...onDisk])].filter((f) => kindOf(f) === kind).sort();
+  };
   return {
     root: opts.root,
+    paths,
+    // One file alone, or a test's virtual workspace: every file is in the run.
+    inRun: () => true,
     packageManager: opts.packageManager ?? { name: 'npm', version: null },
     services: opts.services ?? [],
     config: opts.config ?? { rules: {}, ignoreServices: [], defaults: {} },

@@ -59,6 +59,14 @@ export interface WorkspaceView {
   /** Reads a file relative to root; undefined when absent or unreadable. Cached. */
   read(rel: string): string | undefined;
   exists(rel: string): boolean;
+  /** The workspace's files of one kind (relative paths, sorted): what discovery found. */
+  paths(kind: FileKind): string[];
+  /**
+   * True when this run reads the file and, in fix, may change it. False for a
+   * file left out by `--service` or `--shard`, or one that did not parse: a fix
+   * that must change several files together applies only when all are in.
+   */
+  inRun(rel: string): boolean;
 }
 
 export interface ResolvedConfig {
@@ -171,6 +179,13 @@ export interface Transform<K extends FileKind = FileKind> {
   detect(ctx: ContextFor<K>): Report[];
   /** Absent for report-only modules. Must be idempotent and change nothing when it has nothing to do. */
   fix?(ctx: ContextFor<K>): FixResult<K>;
+  /**
+   * The other files one fix must change with it, by their kind: a Dockerfile
+   * whose build moves to the repo root also changes the compose file and the
+   * workflow that build it. A companion reports nothing (the finding lives on
+   * the file `kind` names) and runs wherever the transform is selected.
+   */
+  companions?: { [C in Exclude<FileKind, K>]?: (ctx: ContextFor<C>) => FixResult<C> };
 }
 
 export type AnyTransform = { [K in FileKind]: Transform<K> }[FileKind];

@@ -14,6 +14,13 @@ export const FIXTURES = path.join(REPO, 'fixtures');
 export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'verify', 'generators']);
 
 export interface CaseConfig {
+  /**
+   * The input's kind when it is not the transform's own: a case for one of its
+   * companions (the compose file a Dockerfile fix also changes).
+   */
+  kind?: FileKind;
+  /** For a companion case: the file whose finding the companion's change belongs to. */
+  companionOf?: string;
   /** Path of the input inside the virtual workspace; defaults per kind. */
   path?: string;
   service?: Partial<Service> | null;
@@ -99,11 +106,16 @@ export function loadCases(transformId: string): FixtureCase[] {
   return cases;
 }
 
+/** The kind of the case's input: the transform's own, or a companion's (`kind` in case.json). */
+export function caseKind(c: FixtureCase, transform: AnyTransform): FileKind {
+  return c.config.kind ?? transform.kind;
+}
+
 export function casePath(c: FixtureCase, kind: FileKind): string {
   return c.config.path ?? DEFAULT_PATH[kind](path.extname(c.inputFile));
 }
 
-function caseWorkspace(c: FixtureCase, extraFiles: Record<string, string> = {}) {
+function caseWorkspace(c: FixtureCase, kind: FileKind, text: string, extraFiles: Record<string, string> = {}) {
   const service = c.config.service === null ? null : defaultService({ dir: '.', ...(c.config.service ?? {}) });
   const services = c.config.services ? c.config.services.map((s) => defaultService(s)) : service ? [service] : [];
   const ws = standaloneWorkspace({
@@ -111,14 +123,30 @@ function caseWorkspace(c: FixtureCase, extraFiles: Record<string, string> = {}) 
     services,
     ...(c.config.packageManager ? { packageManager: c.config.packageManager } : {}),
     config: { rules: {}, ignoreServices: [], defaults: {}, ...(c.config.config ?? {}) },
-    files: { ...(c.config.files ?? {}), ...extraFiles },
+    // The input is a file of the workspace too, as it is for the engine (a plan over several files reads it there).
+    files: { ...(c.config.files ?? {}), ...extraFiles, [casePath(c, kind)]: text },
   });
   return { ws, service };
 }
 
 /** Runs `transform` alone over `text` as the case describes; returns the engine's outcome. */
 export function runCase(c: FixtureCase, transform: AnyTransform, text: string, mode: 'fix' | 'detect', extraFiles?: Record<string, string>): FileOutcome {
-  const { ws, service } = caseWorkspace(c, extraFiles);
-  const input = { kind: transform.kind, path: casePath(c, transform.kind), text, service };
+  const kind = caseKind(c, transform);
+  const { ws, service } = caseWorkspace(c, kind, text, extraFiles);
+  const input = { kind, path: casePath(c, kind), text, service };
   return mode === 'fix' ? fixFile(input, [transform], [transform], ws) : scanFile(input, [transform], ws);
+}
+
+/**
+ * A companion case's findings where they live: the transform's detect on the
+ * `companionOf` file, in the workspace where the case's input is `text`.
+ */
+export function companionOwnerFindings(c: FixtureCase, transform: AnyTransform, text: string): FileOutcome {
+  const owner = c.config.companionOf;
+  const ownerText = owner === undefined ? undefined : c.config.files?.[owner];
+  if (owner === undefined || ownerText === undefined) throw new Error(`${c.dir}: a companion case needs companionOf naming one of its files`);
+  const kind = caseKind(c, transform);
+  const { ws } = caseWorkspace(c, kind, text);
+  const service = ws.services.find((s) => s.dockerfile === owner) ?? null;
+  return scanFile({ kind: transform.kind, path: owner, text: ownerText, service }, [transform], ws);
 }
