@@ -15,6 +15,7 @@
 // its numeric form when the Dockerfile says what that number is.
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
 import type { DockerfileContext, Report, RuleMeta, TextEdit, Transform } from '../../src/engine/types.js';
+import { mergeEdits } from './lib/build-text.js';
 import { addFlag, endOfFinalStage, insertAfter, insertBefore, replaceInstruction } from './lib/stage-edits.js';
 import { baseImage, isOfficialNode, osFamily, startInstruction } from './lib/stage-image.js';
 import { accounts, baseRunsNonRoot, effectiveUser, isRootName, numericFor, type UserSpec } from './lib/stage-users.js';
@@ -126,5 +127,6 @@ export const transform: Transform<'dockerfile'> = {
   description: 'run the runtime image as a numeric non-root USER uid:gid, with --chown copies',
   rules,
   detect: (ctx) => plan(ctx).reports,
-  fix: (ctx) => plan(ctx).edits,
+  // One edit: the USER line and the --chown flags land together or wait together for the next pass.
+  fix: (ctx) => mergeEdits(ctx.text, plan(ctx).edits),
 };
