@@ -31,7 +31,8 @@ let demo: Promise<FixResult> | undefined;
 /** The demo file after the infra fixers ran over the demo workspace; fails when they changed nothing there. */
 async function fixedDemo(rel: string): Promise<string> {
   demo ??= loadTransforms().then((transforms) => {
-    const fixers = transforms.filter((t) => ['compose-healthcheck', 'entrypoint-strict', 'ci-smoke-test'].includes(t.id));
+    // dockerfile-lockfile for its companions: api-gateway's build moves to the repo root in compose and CI.
+    const fixers = transforms.filter((t) => ['dockerfile-lockfile', 'compose-healthcheck', 'entrypoint-strict', 'ci-smoke-test'].includes(t.id));
     // Only these transforms: the demo result must not depend on the others.
     return runFix(DEMO, fixers, fixers);
   });
@@ -83,7 +84,12 @@ function composeErrors(text: string): string[] {
 }
 
 describe('compose outputs validate against the compose-spec schema', () => {
-  const files = [...outputs('compose-healthcheck', 'output.yml'), ...outputs('compose-checks', 'output.yml')];
+  const files = [
+    ...outputs('compose-healthcheck', 'output.yml'),
+    ...outputs('compose-checks', 'output.yml'),
+    // dockerfile-lockfile's compose companion (a build moved to the repo root)
+    ...outputs('dockerfile-lockfile', 'output.yml').filter((f) => path.basename(path.dirname(f)).startsWith('compose-')),
+  ];
   it('has compose fixtures to check', () => expect(files.length).toBeGreaterThanOrEqual(8));
   for (const file of files)
     it(path.relative(FIXTURES, file), () => {
@@ -98,6 +104,7 @@ describe('compose outputs validate against the compose-spec schema', () => {
     const fixed = await fixedDemo('docker-compose.yml');
     expect(composeErrors(fixed)).toEqual([]);
     expect(fixed).toContain("require('http').get('http://127.0.0.1:'+(process.env.PORT||");
+    expect(fixed).toContain('dockerfile: services/api-gateway/Dockerfile');
   });
 });
 
@@ -150,7 +157,11 @@ function smokeRuns(content: string): string[] {
 }
 
 describe('workflow outputs parse with @actions/workflow-parser', () => {
-  const files = outputs('ci-smoke-test', 'output.yml');
+  const files = [
+    ...outputs('ci-smoke-test', 'output.yml'),
+    // dockerfile-lockfile's workflow companion (a build moved to the repo root)
+    ...outputs('dockerfile-lockfile', 'output.yml').filter((f) => path.basename(path.dirname(f)).startsWith('workflow-')),
+  ];
   const invalid = 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        bogus: 1\n';
   let errors: string[][] = [];
   beforeAll(() => {

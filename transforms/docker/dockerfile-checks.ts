@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
 import type { DockerfileContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
 import { checkEntry } from './lib/stage-build-output.js';
-import { buildContext, contextSources, dockerignoreMatcher, dockerignoreOf, isPattern, join, readsContext, sourcesOf } from './lib/stage-context.js';
+import { buildContext } from './lib/build-context.js';
+import { contextSources, dockerignoreMatcher, dockerignoreOf, isPattern, join, readsContext, sourcesOf } from './lib/stage-context.js';
 import { externalRef, imageChain, isOfficialNode, runtimeCommand, workdirAt, type ImageRef } from './lib/stage-image.js';
 
 const rule = (id: string, severity: RuleMeta['severity'], description: string, rationale: string): RuleMeta => ({ id, severity, description, rationale, fixedBy: null });
@@ -105,7 +106,7 @@ function copySourceMissing(ctx: DockerfileContext): Report[] {
   const ignored = dockerignoreOf(ctx.workspace, ctx.path, context.dir);
   const excluded = ignored ? dockerignoreMatcher(ignored.text) : () => false;
   const where = context.dir === '.' ? 'the repo root' : context.dir;
-  const because = context.evidence === 'compose' ? `, set by ${context.composeFile}` : '';
+  const because = context.setBy ? `, set by ${context.setBy}` : '';
   const byInstr = new Map<number, CopyProblem>();
   for (const s of contextSources(ctx.tree)) {
     if (s.path === '.' || isPattern(s.path)) continue;

@@ -8,7 +8,8 @@
 import path from 'node:path';
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
 import type { DockerfileContext, NewFile, Report, RuleMeta, Transform } from '../../src/engine/types.js';
-import { buildContext, contextSources, dockerignoreMatcher, dockerignoreOf, join, type BuildContext } from './lib/stage-context.js';
+import { buildContext, movePending, type BuildContext } from './lib/build-context.js';
+import { contextSources, dockerignoreMatcher, dockerignoreOf, join } from './lib/stage-context.js';
 import { runtimeCommand, workdirAt } from './lib/stage-image.js';
 import { stripWrappers } from '../../src/engine/shell.js';
 
@@ -108,6 +109,8 @@ export const transform: Transform<'dockerfile'> = {
   rules,
   detect: (ctx) => plan(ctx).reports,
   fix(ctx) {
+    // A build moving to the repo root this run needs the root's ignore file, not its old folder's.
+    if (movePending(ctx)) return [];
     const { file } = plan(ctx);
     if (file) ctx.createFile(file);
     return [];

@@ -13,9 +13,12 @@
 // point into. This module owns the COPY of lockfiles and the install command.
 import path from 'node:path';
 import type { DockerStage, DockerfileTree } from '../../src/engine/dockerfile.js';
-import type { DockerfileContext, Report, TextEdit, Transform } from '../../src/engine/types.js';
+import type { DockerfileContext, Report, TextEdit, Transform, YamlContext } from '../../src/engine/types.js';
 import { installOf, runCommands, type InstallCommand, type PackageManager, type RunCommand } from './lib/build-commands.js';
-import { buildContext, copiesOf, covers, inRepo, normalizeSource, type BuildContext, type CopyInstruction } from './lib/build-context.js';
+import { buildContext, inRepo, type BuildContext } from './lib/build-context.js';
+import { copiesOf, covers, normalizeSource, type CopyInstruction } from './lib/build-copies.js';
+import { buildRefs, retargetToRoot } from './lib/build-refs.js';
+import { contextMove, relocate, type ContextMove } from './lib/context-move.js';
 import { activationCommand, expectedPnpmVersion, pnpmSetups } from './lib/build-pnpm.js';
 import { findStage, isWithin, lineage, resolveIn, workdirAt } from './lib/build-stages.js';
 import { groupEdits, groupReports, type Group as BaseGroup, type GroupFinding } from './lib/build-groups.js';
@@ -68,8 +71,12 @@ function neededFiles(ctx: DockerfileContext, context: BuildContext, pm: PackageM
 /** Why the lockfile cannot be copied, or null when it is in the build context. */
 function missingLockReason(ctx: DockerfileContext, context: BuildContext, lock: string): string | null {
   if (ctx.workspace.exists(inRepo(context, lock))) return null;
-  if (context.dir !== '.' && ctx.workspace.exists(path.posix.basename(lock)))
-    return `the build context is ${context.dir} (no COPY uses a root-only path) but ${path.posix.basename(lock)} lives at the repo root: build from the root (\`docker build -f ${ctx.path} .\`), copy the root package.json, ${path.posix.basename(lock)} and the service's files by their repo paths`;
+  if (context.dir !== '.' && ctx.workspace.exists(path.posix.basename(lock))) {
+    const plan = contextMove(ctx.workspace, ctx.path);
+    const setBy = context.setBy ? ` (set by ${context.setBy})` : ' (no COPY uses a root-only path)';
+    const blocked = plan && 'manual' in plan ? `; shipshape cannot move it: ${plan.manual}` : '';
+    return `the build context is ${context.dir}${setBy} but ${path.posix.basename(lock)} lives at the repo root: build from the root (\`docker build -f ${ctx.path} .\`), copy the root package.json, ${path.posix.basename(lock)} and the service's files by their repo paths${blocked}`;
+  }
   return `the repository has no ${inRepo(context, lock)}: generate and commit it`;
 }
 
@@ -337,10 +344,63 @@ function ownNpmLock(ctx: DockerfileContext, stage: DockerStage, install: Install
   return manifestDirs(copies).some((d) => d !== '.' && ctx.workspace.exists(inRepo(context, path.posix.join(d, LOCKFILE.npm))));
 }
 
+/**
+ * A pnpm install whose build context (a service folder, per compose or CI)
+ * cannot see the root lockfile: one group that moves the build to the repo
+ * root (context-move.ts) and freezes the install. The compose and workflow
+ * sides of the same move are the companions below.
+ */
+function moveGroup(ctx: DockerfileContext, move: ContextMove): Group {
+  const { tree } = ctx;
+  const installs = runCommands(tree, tree.instructions)
+    .map(installOf)
+    .filter((i): i is InstallCommand => i !== null);
+  const builders = [...new Set(move.refs.map((r) => r.file))].join(' and ');
+  const layout = relocate(tree, move.context, move.rootFiles);
+  const name = serviceName(ctx);
+  const filter = name && move.rootFiles.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
+  const edits: TextEdit[] = 'edits' in layout ? [...layout.edits] : [];
+  let why = 'manual' in layout ? layout.manual : null;
+  for (const install of installs) {
+    const { cmd } = install;
+    if (!cmd.literal) {
+      why ??= `\`${cmd.source}\` (line ${cmd.instr.line}) uses shell expansions`;
+      continue;
+    }
+    const rest = install.rest.filter((w) => !UNFROZEN.has(w) && w !== '--frozen-lockfile');
+    const filtered = rest.some((w) => w === '--filter' || w.startsWith('--filter=') || w === '-F') ? [] : filter;
+    edits.push({ start: cmd.start, end: cmd.end, text: ['pnpm', install.sub ?? 'install', '--frozen-lockfile', ...rest, ...filtered].map(shellWord).join(' ') });
+  }
+  const fixable = why === null;
+  const tail = fixable
+    ? `; the build moves to the repo root: ${builders} build it from there, the root manifests and lockfile are copied first and the service's COPY sources carry its folder (${move.context}/)`
+    : `; ${why}`;
+  const findings: Finding[] = installs.flatMap((install) => {
+    const line = install.cmd.instr.line;
+    const head = fixable ? '' : 'manual: ';
+    const out: Finding[] = [{ rule: NOT_COPIED, line, message: `${head}\`${install.cmd.source}\` runs without pnpm-lock.yaml, which lives at the repo root outside the build context ${move.context}${tail}`, fixable }];
+    if (!install.frozen) out.push({ rule: NOT_FROZEN, line, message: `${head}\`${install.cmd.source}\` may rewrite the lockfile instead of failing when it is out of date; use \`--frozen-lockfile\` once the lockfile is in the image${fixable ? '' : ` (see ${NOT_COPIED})`}`, fixable });
+    return out;
+  });
+  return { findings, edits: fixable ? edits : [] };
+}
+
+/** Compose and workflow side of a move: the references to a moving Dockerfile now build from the root. */
+function retargetBuilders(ctx: YamlContext): boolean {
+  const kind = ctx.kind;
+  let changed = false;
+  for (const dockerfile of new Set(buildRefs(ctx.workspace).filter((r) => r.file === ctx.path).map((r) => r.dockerfile))) {
+    const plan = contextMove(ctx.workspace, dockerfile);
+    if (plan && 'move' in plan) changed = retargetToRoot(kind, ctx.path, ctx.doc, ctx.text, dockerfile) || changed;
+  }
+  return changed;
+}
+
 function match(ctx: DockerfileContext): Group[] {
   const { tree } = ctx;
   const repo = ctx.workspace.packageManager.name;
   const context = buildContext(ctx);
+  if (context.pendingMove) return [moveGroup(ctx, context.pendingMove)];
   const groups: Group[] = [];
   for (const stage of tree.stages) {
     for (const cmd of runCommands(tree, stage.instructions)) {
@@ -392,4 +452,5 @@ export const transform: Transform<'dockerfile'> = {
   fix(ctx): TextEdit[] {
     return groupEdits(ctx, match(ctx));
   },
+  companions: { compose: retargetBuilders, workflow: retargetBuilders },
 };

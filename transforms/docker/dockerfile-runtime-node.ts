@@ -18,7 +18,8 @@ import type { DockerInstruction, DockerStage, DockerfileTree } from '../../src/e
 import { parseShell, type ShellTree } from '../../src/engine/shell.js';
 import type { DockerfileContext, Report, TextEdit, Transform } from '../../src/engine/types.js';
 import { commandsOf, isPrismaGenerate, runCommands, type RunCommand } from './lib/build-commands.js';
-import { buildContext, copiesOf } from './lib/build-context.js';
+import { buildContext, movePending } from './lib/build-context.js';
+import { copiesOf } from './lib/build-copies.js';
 import { initPrefix, isInit, nodeish, programOfArgv, programOfShell, type Program, type ScriptSource } from './lib/build-entry.js';
 import { findStage, imageStage, isWithin, lineage, lineageInstructions, osFamily, resolveIn, workdirAt, type OsFamily } from './lib/build-stages.js';
 import { groupEdits, groupReports, type Group as BaseGroup, type GroupFinding } from './lib/build-groups.js';
@@ -475,6 +476,8 @@ export const transform: Transform<'dockerfile'> = {
     return groupReports(match(ctx, () => false));
   },
   fix(ctx): TextEdit[] {
+    // A build moving to the repo root changes the WORKDIRs a stage split copies: split after the move.
+    if (movePending(ctx)) return [];
     return groupEdits(ctx, match(ctx, (rule, line) => ctx.suppressed(rule, line)));
   },
 };

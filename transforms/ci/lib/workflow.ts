@@ -113,7 +113,7 @@ export function scriptCommands(script: string): { commands: ShellCommand[]; rest
 }
 
 /** `docker build`, `docker image build`, `docker buildx build` (after an optional sudo). */
-function isBuild(args: string[]): boolean {
+export function isBuild(args: string[]): boolean {
   const a = args[0] === 'sudo' ? args.slice(1) : args;
   return a[0] === 'docker' && (a[1] === 'build' || (a[1] === 'image' && a[2] === 'build') || (a[1] === 'buildx' && a[2] === 'build'));
 }
@@ -134,6 +134,25 @@ function flagValue(args: string[], names: string[]): string | null {
     for (const n of names) if (n.startsWith('--') && a.startsWith(`${n}=`)) return a.slice(n.length + 1);
   }
   return null;
+}
+
+/** Flags of `docker build` that take a value as the next word. */
+const BUILD_VALUE_FLAGS = new Set(['-f', '--file', '-t', '--tag', '--build-arg', '--target', '--platform', '--label', '--secret', '--ssh', '--cache-from', '--cache-to', '--output', '-o', '--network', '--progress', '--builder', '--iidfile', '--build-context', '--add-host']);
+
+/** The context word and `-f` value of a `docker build` command; null where the words do not say. */
+export function cliBuildArgs(args: string[]): { context: string | null; file: string | null } {
+  const words: string[] = [];
+  let file: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (BUILD_VALUE_FLAGS.has(a)) {
+      if (a === '-f' || a === '--file') file = args[i + 1] ?? null;
+      i++;
+    } else if (a.startsWith('--file=')) file = a.slice('--file='.length);
+    else if (!a.startsWith('-')) words.push(a);
+  }
+  const context = words.length > 0 && !['build', 'buildx', 'image', 'docker', 'sudo'].includes(words[words.length - 1]!) ? words[words.length - 1]! : null;
+  return { context, file };
 }
 
 /** What a step builds, or null when it builds no image (or is not a step map). */

@@ -1,17 +1,10 @@
-// The build context of a Dockerfile: the folder whose files COPY and ADD can
-// reach and where `.dockerignore` is read. It is not written in the Dockerfile,
-// so it is inferred, strongest evidence first:
-//   1. a compose file at the repo root or next to the Dockerfile that builds
-//      this Dockerfile (`build.context` + `build.dockerfile`);
-//   2. the COPY/ADD sources: a monorepo Dockerfile that copies root-only files
-//      (pnpm-lock.yaml, pnpm-workspace.yaml, services/x/...) is built from the
-//      repo root; one whose sources sit next to it is built from its folder;
-//   3. otherwise the Dockerfile's folder (`docker build services/x`).
+// What a Dockerfile reads from its build context (the literal COPY/ADD
+// sources) and what the context's ignore file keeps out of it. Where the
+// context is: build-context.ts.
 import path from 'node:path';
 import ignore from 'ignore';
-import { parse as parseYaml } from 'yaml';
 import type { DockerInstruction, DockerStage, DockerfileTree } from '../../../src/engine/dockerfile.js';
-import type { DockerfileContext, WorkspaceView } from '../../../src/engine/types.js';
+import type { WorkspaceView } from '../../../src/engine/types.js';
 
 export interface CopySource {
   instr: DockerInstruction;
@@ -20,16 +13,6 @@ export interface CopySource {
   /** Relative to the build context, normalised, '.' for the context itself. */
   path: string;
 }
-
-export interface BuildContext {
-  /** Relative to the workspace root, '.' for the root. */
-  dir: string;
-  evidence: 'compose' | 'sources' | 'default';
-  /** The compose file that says so, when evidence is compose. */
-  composeFile?: string;
-}
-
-const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml', 'docker-compose.production.yml', 'docker-compose.prod.yml'];
 
 export const join = (...parts: string[]): string => path.posix.normalize(path.posix.join(...parts)).replace(/\/$/, '') || '.';
 
@@ -67,59 +50,6 @@ export function contextSources(tree: DockerfileTree, stages: DockerStage[] = tre
       }
     }
   return out;
-}
-
-interface ComposeBuild {
-  file: string;
-  context: string;
-  dockerfile: string;
-}
-
-function composeBuilds(ws: WorkspaceView, dirs: string[]): ComposeBuild[] {
-  const out: ComposeBuild[] = [];
-  for (const dir of dirs)
-    for (const name of COMPOSE_NAMES) {
-      const file = join(dir, name);
-      const text = ws.read(file);
-      if (text === undefined) continue;
-      let doc: unknown;
-      try {
-        doc = parseYaml(text);
-      } catch {
-        continue; // compose-checks reports unreadable compose files
-      }
-      const services = (doc as { services?: Record<string, { build?: unknown }> } | null)?.services;
-      if (!services || typeof services !== 'object') continue;
-      for (const svc of Object.values(services)) {
-        const build = svc?.build;
-        const context = typeof build === 'string' ? build : (build as { context?: unknown } | undefined)?.context;
-        if (typeof context !== 'string') continue;
-        const dockerfile = (build as { dockerfile?: unknown }).dockerfile;
-        const ctxDir = join(dir, context);
-        out.push({ file, context: ctxDir, dockerfile: join(ctxDir, typeof dockerfile === 'string' ? dockerfile : 'Dockerfile') });
-      }
-    }
-  return out;
-}
-
-/** The build context of the Dockerfile at `ctx.path` (see the top of this file). */
-export function buildContext(ctx: Pick<DockerfileContext, 'path' | 'tree' | 'workspace'>): BuildContext {
-  const own = path.posix.dirname(ctx.path);
-  const dirs = own === '.' ? ['.'] : ['.', own];
-  const composed = composeBuilds(ctx.workspace, dirs).find((b) => b.dockerfile === join(ctx.path));
-  if (composed) return { dir: composed.context, evidence: 'compose', composeFile: composed.file };
-  if (own === '.') return { dir: '.', evidence: 'default' };
-  let root = 0;
-  let beside = 0;
-  for (const s of contextSources(ctx.tree)) {
-    if (s.path === '.' || isPattern(s.path)) continue;
-    const atRoot = ctx.workspace.exists(s.path);
-    const atOwn = ctx.workspace.exists(join(own, s.path));
-    if (atRoot && !atOwn) root++;
-    if (atOwn && !atRoot) beside++;
-  }
-  if (root > beside) return { dir: '.', evidence: 'sources' };
-  return { dir: own, evidence: beside > 0 ? 'sources' : 'default' };
 }
 
 /** The ignore file Docker reads for this build: `<Dockerfile>.dockerignore` first, then `<context>/.dockerignore`. */
