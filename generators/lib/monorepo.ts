@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { isAlias, isMap, isSeq, type Document, type Node } from 'yaml';
 import { loadTransforms } from '../../transforms/registry.js';
-import { buildOf, composeEntries, lookup, scalarText, serviceFor, type ComposeEntry } from '../../transforms/compose/lib/compose-file.js';
+import { buildOf, composeEntries, lookup, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
+import { serviceFor } from '../../transforms/compose/lib/compose-file.js';
 import { analyze, type Analysis } from '../../src/engine/analyze.js';
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
 import type { ServiceType } from '../../src/engine/types.js';

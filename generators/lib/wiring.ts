@@ -6,7 +6,7 @@
 // same shared `<<: *anchor` environment).
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Alias, type Document, type Node } from 'yaml';
-import { lookup, scalarText, type ComposeEntry } from '../../transforms/compose/lib/compose-file.js';
+import { lookup, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
 import type { FileChange } from '../../src/engine/pipeline.js';
 import type { ServiceType } from '../../src/engine/types.js';
 import { entryType, envValues, type ComposeFile, type Monorepo } from './monorepo.js';

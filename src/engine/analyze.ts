@@ -5,7 +5,8 @@ import path from 'node:path';
 import { codeFacts, mergeFacts, type CodeFacts } from '../workspace/code-facts.js';
 import { loadConfig } from '../workspace/config.js';
 import { discover, type Discovery } from '../workspace/discover.js';
-import { buildService, composeFacts, dockerFacts, type ComposeServiceFacts, type DockerFacts } from '../workspace/inventory.js';
+import { composeFacts, type ComposeServiceFacts } from '../workspace/compose.js';
+import { buildService, dockerFacts, type DockerFacts } from '../workspace/inventory.js';
 import { parse, ParseError, type Parsed } from './parsers.js';
 import { looksBinary, normalize, type TextShape } from './text.js';
 import type { FileKind, PackageManagerInfo, Service, WorkspaceView } from './types.js';
@@ -85,7 +86,7 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
   }
 
   const composeEntries: ComposeServiceFacts[] = [];
-  for (const f of files) if (f.parsed?.kind === 'compose') composeEntries.push(...composeFacts(f.path, f.parsed.doc));
+  for (const f of files) if (f.parsed?.kind === 'compose') composeEntries.push(...composeFacts(f.path, f.parsed.doc, f.text));
 
   const packages = new Map<string, Service>();
   for (const pkg of discovery.packages) {
@@ -95,7 +96,12 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
     const dockerfile = mine.find((f) => f.parsed?.kind === 'dockerfile' && path.posix.dirname(f.path) === pkg.dir) ?? mine.find((f) => f.parsed?.kind === 'dockerfile');
     const docker: DockerFacts | null = dockerfile?.parsed?.kind === 'dockerfile' ? dockerFacts(dockerfile.path, dockerfile.parsed.tree) : null;
     const baseName = path.posix.basename(pkg.dir);
-    const compose = composeEntries.find((c) => c.context === pkg.dir) ?? composeEntries.find((c) => c.name === baseName) ?? null;
+    // By the Dockerfile it builds (a root-context build names it), its context folder, then its key.
+    const compose =
+      (docker ? composeEntries.find((c) => c.dockerfile === docker.path) : undefined) ??
+      composeEntries.find((c) => c.context === pkg.dir) ??
+      composeEntries.find((c) => c.name === baseName) ??
+      null;
     const hasSchema = fs.existsSync(path.join(root, pkg.dir, 'prisma', 'schema.prisma'));
     packages.set(pkg.dir, buildService(pkg, mergeFacts(facts), docker, compose, hasSchema, config.defaults.ports));
   }

@@ -2,11 +2,10 @@
 // Evidence only: a `listen` call makes an api, a kafkajs consumer a worker, a
 // `next` dependency a ui; a package with none of these and no Dockerfile is a lib.
 import path from 'node:path';
-import type { Document } from 'yaml';
-import { isMap, isSeq, isScalar } from 'yaml';
 import type { DockerfileTree } from '../engine/dockerfile.js';
 import type { Service, ServiceType } from '../engine/types.js';
 import type { CodeFacts } from './code-facts.js';
+import type { ComposeServiceFacts } from './compose.js';
 import type { PackageDir } from './discover.js';
 
 const UI_DEPS = ['next', 'nuxt', 'react-scripts', '@remix-run/serve', '@sveltejs/kit', 'vite'];
@@ -46,59 +45,6 @@ export function dockerFacts(file: string, tree: DockerfileTree): DockerFacts {
     port,
     healthcheck: !!hc && !/^\s*NONE\b/i.test(hc.args),
   };
-}
-
-export interface ComposeServiceFacts {
-  name: string;
-  /** Build context dir relative to the workspace root, when it has one. */
-  context: string | null;
-  healthcheck: boolean;
-  port: number | null;
-}
-
-export function composeFacts(file: string, doc: Document): ComposeServiceFacts[] {
-  const services = doc.get('services');
-  if (!isMap(services)) return [];
-  const out: ComposeServiceFacts[] = [];
-  const base = path.posix.dirname(file);
-  for (const pair of services.items) {
-    const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    const svc = pair.value;
-    if (!isMap(svc)) continue;
-    const build: unknown = svc.get('build', true);
-    let context: string | null = null;
-    if (isScalar(build)) context = String(build.value);
-    else if (isMap(build)) {
-      const c = (build as { get(k: string): unknown }).get('context');
-      context = typeof c === 'string' ? c : null;
-    }
-    const hc: unknown = svc.get('healthcheck', true);
-    const disabled = isMap(hc) && (hc as { get(k: string): unknown }).get('disable') === true;
-    let port: number | null = null;
-    const env = svc.get('environment', true);
-    if (isMap(env)) {
-      const v = env.get('PORT');
-      if (v !== undefined && /^\d+$/.test(String(v))) port = Number(v);
-    } else if (isSeq(env)) {
-      for (const item of env.items) {
-        const m = isScalar(item) && /^PORT=(\d+)$/.exec(String(item.value));
-        if (m) port = Number(m[1]);
-      }
-    }
-    const ports = svc.get('ports', true);
-    if (port === null && isSeq(ports)) {
-      const first = ports.items[0];
-      const m = isScalar(first) && /(\d+)(\/\w+)?$/.exec(String(first.value));
-      if (m) port = Number(m[1]);
-    }
-    out.push({
-      name,
-      context: context === null ? null : path.posix.normalize(path.posix.join(base, context)).replace(/\/$/, '') || '.',
-      healthcheck: !!hc && !disabled,
-      port,
-    });
-  }
-  return out;
 }
 
 export function classify(manifest: Record<string, unknown>, facts: CodeFacts, hasDockerfile: boolean): ServiceType {

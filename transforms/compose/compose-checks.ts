@@ -7,7 +7,7 @@
 // is left alone.
 import path from 'node:path';
 import type { Report, Transform, YamlContext } from '../../src/engine/types.js';
-import { buildOf, composeEntries, lineOf, type BuildSpec, type ComposeEntry } from './lib/compose-file.js';
+import { buildOf, composeEntries, lineOf, type BuildSpec, type ComposeEntry } from '../../src/workspace/compose.js';
 
 const RULE = 'compose-build-missing';
 

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node, type Pair } from 'yaml';
 import { parseShell } from '../../src/engine/shell.js';
 import type { Report, Service, Transform, YamlContext } from '../../src/engine/types.js';
-import { buildOf, composeEntries, imageFacts, imageHasBinary, lineOf, lookup, scalarText, serviceFor, type ComposeEntry, type ImageFacts } from './lib/compose-file.js';
-import { environmentPort, publishedContainerPort } from './lib/ports.js';
+import { buildOf, composeEntries, environmentPort, lineOf, lookup, publishedContainerPort, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
+import { imageFacts, imageHasBinary, serviceFor, type ImageFacts } from './lib/compose-file.js';
 
 const MISSING = 'compose-missing-healthcheck';
 const UNHEALTHY = 'compose-depends-on-unhealthy';

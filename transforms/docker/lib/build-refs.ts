@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import type { WorkspaceView } from '../../../src/engine/types.js';
-import { buildOf as composeBuildOf, composeEntries, lineOf } from '../../compose/lib/compose-file.js';
+import { buildOf as composeBuildOf, composeEntries, lineOf } from '../../../src/workspace/compose.js';
 import { buildOf as stepBuildOf, cliBuildArgs, isBuild, jobsOf, scriptCommands, str } from '../../ci/lib/workflow.js';
 
 export interface BuildRef {
