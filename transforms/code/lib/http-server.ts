@@ -1,17 +1,21 @@
 // What port-from-env and http-graceful-shutdown both need to know about a
-// file's HTTP server: where it listens, which framework made it, which name
-// holds the node `http.Server`, and what other modules (a relatively imported
-// helper, a Nest provider) say. Read-only: nothing here changes a tree.
+// file's HTTP server: where it listens (recognised by startup-apps.ts, the
+// same recogniser listen-before-connect uses), which name holds the node
+// `http.Server`, and what other modules (a relatively imported helper, a Nest
+// provider) say. Read-only: nothing here changes a tree.
 import path from 'node:path';
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { codeApi, codeParserFor } from '../../../src/engine/parsers.js';
+import { AppMatcher, type Framework } from './startup-apps.js';
+import { dependencyMatcher } from './connect-calls.js';
 import type { CodeContext } from '../../../src/engine/types.js';
 
 /** A loosely typed AST node: the transforms read shapes, not classes. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Node = any;
 
-export type ServerKind = 'express' | 'koa' | 'fastify' | 'http' | 'nest' | 'unknown';
+/** The framework that made a server: startup-apps.ts recognises it. */
+export type ServerKind = Framework;
 
 export interface ListenSite {
   /** The `X.listen(...)` call. */
@@ -22,7 +26,6 @@ export interface ListenSite {
   line: number;
 }
 
-const HTTP_MODULES = new Set(['http', 'node:http', 'https', 'node:https']);
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod']);
 
 export function isFunction(node: Node): boolean {
@@ -142,27 +145,6 @@ export function requireSource(node: Node): string | null {
   return null;
 }
 
-function frameworkOf(source: string): ServerKind | null {
-  if (source === 'express') return 'express';
-  if (source === 'koa') return 'koa';
-  if (source === 'fastify') return 'fastify';
-  if (source === '@nestjs/core') return 'nest';
-  if (HTTP_MODULES.has(source)) return 'http';
-  return null;
-}
-
-/** The framework a module uses, judged by what it imports (for `import app from './app'`). */
-function frameworkOfModule(j: JSCodeshift, root: Collection): ServerKind {
-  const sources: string[] = [];
-  root.find(j.ImportDeclaration).forEach((p) => void sources.push(String(p.node.source.value)));
-  root.find(j.CallExpression, { callee: { type: 'Identifier', name: 'require' } }).forEach((p) => {
-    const a = p.node.arguments[0] as Node;
-    if (isStringLit(a)) sources.push(a.value);
-  });
-  for (const k of ['fastify', 'koa', '@nestjs/core', 'express'] as const) if (sources.includes(k)) return frameworkOf(k)!;
-  return 'unknown';
-}
-
 export interface ModuleRef {
   /** Workspace-relative path. */
   file: string;
@@ -221,66 +203,18 @@ export function parseModule(ref: ModuleRef): ParsedModule | null {
   }
 }
 
-/** Which framework made the value `expr` (an app, a server), following local bindings. */
-export function kindOf(ctx: CodeContext, at: ASTPath<Node>, expr: Node, depth = 0): ServerKind | null {
-  const { j, root } = ctx;
-  const n = unwrap(expr);
-  if (!n || depth > 4) return null;
-  if (n.type === 'Identifier') {
-    const init = initOf(at, n.name);
-    if (init && !requireSource(init)) return kindOf(ctx, at, init, depth + 1);
-    const imp = importOf(j, root, n.name);
-    if (!imp) return null;
-    const direct = frameworkOf(imp.source);
-    if (direct) return direct === 'http' ? null : direct;
-    // `import app from './app'`: judge by what that module imports.
-    const mod = resolveModule(ctx, ctx.path, imp.source);
-    const parsed = mod && parseModule(mod);
-    return parsed ? frameworkOfModule(parsed.j, parsed.root) : 'unknown';
-  }
-  if (n.type === 'NewExpression' || n.type === 'CallExpression') {
-    const callee = unwrap(n.callee);
-    if (callee.type === 'Identifier') {
-      const imp = importOf(j, root, callee.name);
-      const k = imp ? frameworkOf(imp.source) : null;
-      if (k === 'http') return imp!.imported === 'createServer' ? 'http' : null;
-      if (k) return k;
-      const init = initOf(at, callee.name);
-      const src = requireSource(init);
-      return src ? frameworkOf(src) : null;
-    }
-    if (callee.type === 'CallExpression') {
-      const src = requireSource(callee);
-      return src ? frameworkOf(src) : null;
-    }
-    if (callee.type === 'MemberExpression' && (callee.object.type === 'Identifier' || requireSource(callee.object))) {
-      const method = propName(callee);
-      const objectName: string | null = callee.object.type === 'Identifier' ? callee.object.name : null;
-      const src = objectName ? (importOf(j, root, objectName)?.source ?? requireSource(initOf(at, objectName))) : requireSource(callee.object);
-      if (method === 'createServer' && src && HTTP_MODULES.has(src)) return 'http';
-      if (objectName === 'NestFactory' && method === 'create') return 'nest';
-      if (method === 'default' && src) return frameworkOf(src);
-    }
-    if (callee.type === 'MemberExpression' && propName(callee) === 'listen') return kindOf(ctx, at, callee.object, depth + 1);
-  }
-  return null;
-}
-
-/** Every `X.listen(...)` of an HTTP app or server in the file. */
+/**
+ * Every `X.listen(...)` of an HTTP app or server in the file, as
+ * listen-before-connect sees them too: one recogniser (startup-apps.ts's
+ * AppMatcher), so the transforms can never disagree on what is a server.
+ */
 export function findListenSites(ctx: CodeContext): ListenSite[] {
-  const { j, root } = ctx;
-  const sites: ListenSite[] = [];
-  root.find(j.CallExpression).forEach((p) => {
-    const callee = p.node.callee as Node;
-    if (callee.type !== 'MemberExpression' || propName(callee) !== 'listen') return;
-    const object = unwrap(callee.object);
-    const kind = kindOf(ctx, p, object);
-    if (!kind) return;
-    // An app imported from a module we cannot read: trust only app/server-like names.
-    if (kind === 'unknown' && !(object.type === 'Identifier' && /app|server/i.test(object.name))) return;
-    sites.push({ path: p, kind, receiver: object.type === 'Identifier' ? object.name : null, line: lineOf(p.node) });
+  return new AppMatcher(dependencyMatcher(ctx)).findListens().flatMap((site) => {
+    const object = unwrap((site.path.node as Node).callee.object);
+    // An app whose origin is unknown: trust only app/server-like names.
+    if (site.app.framework === 'unknown' && !(object.type === 'Identifier' && /app|server/i.test(object.name))) return [];
+    return [{ path: site.path as ASTPath<Node>, kind: site.app.framework, receiver: object.type === 'Identifier' ? object.name : null, line: site.line }];
   });
-  return sites;
 }
 
 /** The statement that holds `path` and the body array it sits in. */

@@ -96,7 +96,9 @@ export class AppMatcher {
     if (this.isImport(callee, ['express'], ['default', '*']) || requireSource(callee) === 'express') return { framework: 'express' };
     if (this.isImport(callee, ['fastify'], ['default', '*', 'fastify', 'Fastify']) || requireSource(callee) === 'fastify') return { framework: 'fastify' };
     const createServer =
-      (isMember(callee) && propertyName(callee) === 'createServer' && this.isImport(callee.object, [...HTTP_MODULES], ['default', '*'])) ||
+      (isMember(callee) &&
+        propertyName(callee) === 'createServer' &&
+        (this.isImport(callee.object, [...HTTP_MODULES], ['default', '*']) || HTTP_MODULES.has(requireSource(unwrap(callee.object)) ?? ''))) ||
       this.isImport(callee, [...HTTP_MODULES], ['createServer']);
     if (createServer) {
       const last = unwrap(e.arguments[e.arguments.length - 1]);
