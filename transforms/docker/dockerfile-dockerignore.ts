@@ -2,8 +2,10 @@
 // builder: host node_modules (wrong platform binaries that `COPY . .` lays
 // over the image's own install), .git, stale dist folders of every service,
 // and .env files that end up readable in a pushed image layer. This module
-// creates one in the build context (see lib/stage-context.ts for how the
-// context is inferred) and never ignores a path the Dockerfile itself copies:
+// creates one for the build context (lib/build-context.ts infers it): in the
+// context folder when the Dockerfile sits there, else as `<Dockerfile>.dockerignore`
+// (BuildKit reads it for that Dockerfile only), so Dockerfiles sharing the repo
+// root never share exceptions. It never ignores a path the Dockerfile copies:
 // such a path gets a `!path` exception after the generic patterns.
 import path from 'node:path';
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
@@ -98,7 +100,10 @@ function plan(ctx: DockerfileContext): Plan {
       message: `the build context (${where}) has no .dockerignore: node_modules, .git and .env files are sent to the builder and can land in the image`,
     },
   ];
-  const file = ctx.suppressed('dockerignore-missing', first.line) ? null : { path: join(context.dir, '.dockerignore'), text: dockerignoreText(ctx, context) };
+  // A context shared by several Dockerfiles (a monorepo root) gets one ignore file per Dockerfile, which
+  // BuildKit reads before the context's own: each keeps exactly the paths its Dockerfile copies.
+  const target = context.dir === path.posix.dirname(ctx.path) ? join(context.dir, '.dockerignore') : `${ctx.path}.dockerignore`;
+  const file = ctx.suppressed('dockerignore-missing', first.line) ? null : { path: target, text: dockerignoreText(ctx, context) };
   return { reports, file };
 }
 
