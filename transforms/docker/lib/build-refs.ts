@@ -180,24 +180,40 @@ function refsIn(kind: 'compose' | 'workflow', file: string, doc: Document, text:
   return kind === 'compose' ? composeRefs(file, doc, text) : workflowRefs(file, doc, text);
 }
 
-const cache = new WeakMap<WorkspaceView, BuildRef[]>();
+interface Builders {
+  refs: BuildRef[];
+  /** Compose and workflow files that do not parse: what they build is unknown. */
+  unreadable: string[];
+}
 
-/** Every compose entry and workflow step of the workspace that builds an image, read once per run. */
-export function buildRefs(ws: WorkspaceView): BuildRef[] {
-  let refs = cache.get(ws);
-  if (!refs) {
-    refs = [];
+const cache = new WeakMap<WorkspaceView, Builders>();
+
+function builders(ws: WorkspaceView): Builders {
+  let found = cache.get(ws);
+  if (!found) {
+    found = { refs: [], unreadable: [] };
     for (const kind of ['compose', 'workflow'] as const)
       for (const file of ws.paths(kind)) {
         const text = ws.read(file);
         if (text === undefined) continue;
         const doc = parseDocument(text);
-        if (doc.errors.length > 0) continue; // the YAML's own transforms report it
-        refs.push(...refsIn(kind, file, doc, text).map(({ rewrite: _, ...ref }) => ref));
+        // The file's own parse error is reported on it; here it only means "builds who knows what".
+        if (doc.errors.length > 0) found.unreadable.push(file);
+        else found.refs.push(...refsIn(kind, file, doc, text).map(({ rewrite: _, ...ref }) => ref));
       }
-    cache.set(ws, refs);
+    cache.set(ws, found);
   }
-  return refs;
+  return found;
+}
+
+/** Every compose entry and workflow step of the workspace that builds an image, read once per run. */
+export function buildRefs(ws: WorkspaceView): BuildRef[] {
+  return builders(ws).refs;
+}
+
+/** Compose and workflow files that do not parse, so may build anything. */
+export function unreadableBuilders(ws: WorkspaceView): string[] {
+  return builders(ws).unreadable;
 }
 
 /** The references that build `dockerfile`. */

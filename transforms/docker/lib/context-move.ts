@@ -13,7 +13,7 @@ import { parseDockerfile, type DockerInstruction, type DockerStage, type Dockerf
 import type { TextEdit, WorkspaceView } from '../../../src/engine/types.js';
 import { installOf, runCommands } from './build-commands.js';
 import { copiesOf, copyOf, normalizeSource, type CopyInstruction } from './build-copies.js';
-import { refsTo, type BuildRef } from './build-refs.js';
+import { refsTo, unreadableBuilders, type BuildRef } from './build-refs.js';
 import { findStage, isWithin, resolveIn, workdirAt } from './build-stages.js';
 import { argWords, insertLinesBefore, shellWord } from './build-text.js';
 import { SuppressionIndex, findSuppressions } from '../../../src/engine/suppress.js';
@@ -61,6 +61,8 @@ function planMove(ws: WorkspaceView, dockerfile: string): MovePlan {
   const suppressions = new SuppressionIndex(findSuppressions(text));
   if (installs.some((c) => suppressions.check('lockfile-not-copied', c.instr.line))) return null;
   if (contexts.length > 1) return { manual: `${refs.map((r) => `${r.file}:${r.line}`).join(' and ')} build it from different folders (${contexts.join(', ')})` };
+  const unreadable = unreadableBuilders(ws)[0];
+  if (unreadable) return { manual: `${unreadable} does not parse, so shipshape cannot tell whether it builds ${dockerfile} from ${context} too: fix it first` };
   const blocked = refs.find((r) => r.fixedOnlyByHand);
   if (blocked) return { manual: blocked.fixedOnlyByHand! };
   const outside = [dockerfile, ...refs.map((r) => r.file)].find((f) => !ws.inRun(f));
