@@ -2,7 +2,8 @@
 // bindings hold such a client. Shared by the startup transforms
 // (listen-before-connect, liveness-checks-dependency, dependency-retry,
 // consumer-ref-shutdown) so they all agree on what a "dependency" is:
-// mongoose, the MongoDB driver, Prisma, pg, redis, ioredis, kafkajs, and local
+// mongoose, the MongoDB driver, Prisma, pg, redis, ioredis, kafkajs, TypeORM's
+// DataSource.initialize(), Sequelize's authenticate()/sync(), and local
 // helpers (`getMongoConnection()`, `connectDB()`) whose body reaches one of
 // those, in the same file or in a relatively imported module. Pure: reads
 // trees, never changes them.
@@ -19,7 +20,7 @@ import { parse } from '../../../src/engine/parsers.js';
 import type { CodeContext } from '../../../src/engine/types.js';
 
 /** The client libraries shipshape knows. */
-export type Driver = 'mongoose' | 'mongodb' | 'prisma' | 'pg' | 'redis' | 'ioredis' | 'kafkajs';
+export type Driver = 'mongoose' | 'mongodb' | 'prisma' | 'pg' | 'redis' | 'ioredis' | 'kafkajs' | 'typeorm' | 'sequelize';
 
 /** What a log line or a finding calls the dependency behind a driver. */
 export const DRIVER_LABEL: Record<Driver, string> = {
@@ -30,6 +31,8 @@ export const DRIVER_LABEL: Record<Driver, string> = {
   redis: 'Redis',
   ioredis: 'Redis',
   kafkajs: 'Kafka',
+  typeorm: 'TypeORM',
+  sequelize: 'Sequelize',
 };
 
 /** A loose view of a Babel/TS AST node: the matcher checks shapes, it never trusts them. */
@@ -374,6 +377,9 @@ export class DependencyMatcher {
     const obj = unwrap(callee.object);
     if (!prop || !obj) return null;
     if (prop === '$connect') return { driver: 'prisma', helper: null };
+    // ORMs connect through their own verbs: TypeORM `dataSource.initialize()`, Sequelize `sequelize.authenticate()` / `.sync()`.
+    if (prop === 'initialize' && this.producedBy(obj, call) === 'typeorm') return { driver: 'typeorm', helper: null };
+    if ((prop === 'authenticate' || prop === 'sync') && this.producedBy(obj, call) === 'sequelize') return { driver: 'sequelize', helper: null };
     if (prop === 'connect') {
       const direct = this.staticConnect(obj, call);
       if (direct) return { driver: direct, helper: null };
@@ -463,6 +469,8 @@ export class DependencyMatcher {
     if (source === 'ioredis' && (name === '*' || name === 'Redis' || name === 'Cluster')) return 'ioredis';
     if (source === '@prisma/client' && name === 'PrismaClient') return 'prisma';
     if (source === 'kafkajs' && name === 'Kafka') return 'kafka';
+    if (source === 'typeorm' && name === 'DataSource') return 'typeorm';
+    if (source === 'sequelize' && (name === 'Sequelize' || name === '*')) return 'sequelize';
     return null;
   }
 

@@ -54,6 +54,8 @@ export const CLOSE_METHOD: Partial<Record<Driver, string>> = {
   redis: 'quit',
   pg: 'end',
   prisma: '$disconnect',
+  typeorm: 'destroy',
+  sequelize: 'close',
 };
 
 /** Type names in annotations (`let redis: Redis | null`) that tell the driver when no initialiser does. */
@@ -64,6 +66,8 @@ const CLIENT_TYPES: Record<string, { source: string; driver: Driver }> = {
   Pool: { source: 'pg', driver: 'pg' },
   PrismaClient: { source: '@prisma/client', driver: 'prisma' },
   RedisClientType: { source: 'redis', driver: 'redis' },
+  DataSource: { source: 'typeorm', driver: 'typeorm' },
+  Sequelize: { source: 'sequelize', driver: 'sequelize' },
 };
 
 // ---------------------------------------------------------------------------
