@@ -57,3 +57,15 @@ describe('inventory from compose', () => {
     expect(gateway).toMatchObject({ port: 4100, healthcheck: true });
   });
 });
+
+describe('compose findings in the report', () => {
+  it('name the service their compose entry runs', async () => {
+    const { run, parseReport, DEMO } = await import('./report-support.js');
+    const r = await run(['scan', DEMO, '--format', 'json']);
+    const compose = parseReport<{ findings: { rule: string; file: string; line: number; service: string | null }[] }>(r.stdout).findings.filter((f) => f.file === 'docker-compose.yml');
+    expect(compose.find((f) => f.rule === 'compose-missing-healthcheck' && f.line === 40)?.service).toBe('api-gateway');
+    expect(compose.find((f) => f.rule === 'compose-depends-on-unhealthy' && f.line === 133)?.service).toBe('notification-worker');
+    // An entry that runs no workspace service stays unattributed.
+    expect(compose.find((f) => f.rule === 'compose-build-missing')?.service).toBeNull();
+  });
+});

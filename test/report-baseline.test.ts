@@ -95,6 +95,12 @@ describe('applyBaseline', () => {
     expect(out.fixed!.map((x) => [x.rule, x.baseline])).toEqual([['z', 'still fixed']]);
   });
 
+  it('with --service, a repo-level finding that names the service is history, not fixed', () => {
+    const old = report([f('a', 'services/api/x.ts', 1), { ...f('compose-missing-healthcheck', 'docker-compose.yml', 40), service: 'api' }]);
+    const out = applyBaseline(report([f('a', 'services/api/x.ts', 1)]), parseBaseline(JSON.stringify(old), 'old.json'), { services: ['api'], dirs: ['services/api'] });
+    expect(out.summary.baseline).toEqual({ new: 0, stillPresent: 1, fixed: 0, regressions: 0 });
+  });
+
   it('rejects a baseline that is not a v1 report with the reason and the entry', () => {
     expect(() => parseBaseline('nope', 'old.json')).toThrow(/--baseline old.json: not JSON/);
     expect(() => parseBaseline('{"version":2,"findings":[]}', 'old.json')).toThrow(/"version" is 2/);

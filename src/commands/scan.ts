@@ -42,7 +42,7 @@ export async function scanToString(root: string, opts: ScanOptions, env: { color
   const transforms = env.transforms ?? (await loadTransforms());
   const result = await runScan(root, transforms, sel);
   let report: Report = toJsonReport(result.services, result.findings, result.suppressed);
-  if (old) report = applyBaseline(report, old, { services: sel.services });
+  if (old) report = applyBaseline(report, old, { services: sel.services, ...(sel.services?.length ? { dirs: result.services.map((s) => s.dir) } : {}) });
   const text = render(opts.format, report, result, transforms, sel, env.color ?? false);
   const blocking = report.findings.some((f) => f.severity === 'blocking');
   return { text, exitCode: blocking || (report.regressions?.length ?? 0) > 0 ? 1 : 0, report };

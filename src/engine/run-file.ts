@@ -104,7 +104,7 @@ function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[],
       findings.push({
         rule: r.rule,
         severity,
-        service: input.service?.name ?? null,
+        service: input.service?.name ?? r.service ?? null,
         file: input.path,
         line: r.line,
         ...(r.column !== undefined ? { column: r.column } : {}),

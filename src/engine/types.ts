@@ -87,6 +87,8 @@ export interface Report {
    * the shape; the message must then start with `manual:` and say why.
    */
   fixable?: boolean;
+  /** In a repo-level file (compose, CI): the service the finding concerns, when the transform knows it. */
+  service?: string;
 }
 
 export interface Finding {

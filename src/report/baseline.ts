@@ -172,14 +172,21 @@ export function loadBaseline(file: string): OldReport {
   return parseBaseline(text, file);
 }
 
-/** Which old findings the current run could have seen again: with --service, only those services'. */
+/**
+ * Which old findings the current run could have seen again: with --service,
+ * only those services' findings in their own folders (a compose finding names
+ * its service too, but `--service` does not read repo-level files).
+ */
 export interface BaselineScope {
   services?: string[];
+  /** The selected services' folders; without it, the service name alone decides. */
+  dirs?: string[];
 }
 
 function inScope(f: Finding, scope: BaselineScope): boolean {
   if (!scope.services?.length) return true;
-  return f.service !== null && scope.services.includes(f.service);
+  if (f.service === null || !scope.services.includes(f.service)) return false;
+  return !scope.dirs || scope.dirs.some((d) => d === '.' || f.file === d || f.file.startsWith(`${d}/`));
 }
 
 const strip = (f: Finding): Finding => {

@@ -49,6 +49,8 @@ interface UnhealthyDependency {
 interface Plan {
   missing: MissingHealthcheck[];
   dependencies: UnhealthyDependency[];
+  /** The workspace service each entry runs, by entry name. */
+  serviceOf: Map<string, Service | null>;
 }
 
 /** `broken`: the probe runs a binary the image lacks; `own` is the entry's own healthcheck map to repair, `fromImage` when the probe is the image's HEALTHCHECK. */
@@ -150,10 +152,12 @@ function plan(ctx: YamlContext): Plan {
   const jobs = oneOffJobs(entries);
   const missing: MissingHealthcheck[] = [];
   const healthy = new Set<string>();
+  const serviceOf = new Map<string, Service | null>();
   for (const entry of entries) {
     const build = buildOf(entry, ctx.path, ctx.doc, entries);
     const image = lookup(entry, 'image', ctx.doc, entries);
     const service = serviceFor(entry, build, image && 'node' in image ? scalarText(image.node) : null, ctx.workspace);
+    serviceOf.set(entry.name, service);
     const facts = service || build ? imageFacts(build, service, ctx.workspace) : null;
     const state = healthState(entry, ctx.doc, entries, facts);
     if (state === 'yes') healthy.add(entry.name);
@@ -163,7 +167,7 @@ function plan(ctx: YamlContext): Plan {
     if (m.probe && !ctx.suppressed(MISSING, entry.line)) healthy.add(entry.name);
   }
   const dependencies = entries.flatMap((entry) => unhealthyDependencies(entry, ctx, healthy));
-  return { missing, dependencies };
+  return { missing, dependencies, serviceOf };
 }
 
 function conditionOf(value: unknown): string | null {
@@ -301,10 +305,15 @@ export const transform: Transform<'compose'> = {
     },
   },
   detect(ctx): Report[] {
-    const { missing, dependencies } = plan(ctx);
+    const { missing, dependencies, serviceOf } = plan(ctx);
+    // Each finding names the workspace service its compose entry runs, so reports group it with that service.
+    const about = (entry: ComposeEntry) => {
+      const service = serviceOf.get(entry.name);
+      return service ? { service: service.name } : {};
+    };
     return [
-      ...missing.map((m) => ({ rule: MISSING, line: m.entry.line, message: m.message, ...(m.probe ? {} : { fixable: false }) })),
-      ...dependencies.map((d) => ({ rule: UNHEALTHY, line: d.line, message: d.message, ...(d.form ? {} : { fixable: false }) })),
+      ...missing.map((m) => ({ rule: MISSING, line: m.entry.line, message: m.message, ...about(m.entry), ...(m.probe ? {} : { fixable: false }) })),
+      ...dependencies.map((d) => ({ rule: UNHEALTHY, line: d.line, message: d.message, ...about(d.owner), ...(d.form ? {} : { fixable: false }) })),
     ];
   },
   fix(ctx) {
