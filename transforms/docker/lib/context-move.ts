@@ -14,7 +14,7 @@ import type { TextEdit, WorkspaceView } from '../../../src/engine/types.js';
 import { installOf, runCommands } from './build-commands.js';
 import { copiesOf, copyOf, normalizeSource, type CopyInstruction } from './build-copies.js';
 import { refsTo, unreadableBuilders, type BuildRef } from './build-refs.js';
-import { findStage, isWithin, resolveIn, workdirAt } from './build-stages.js';
+import { findStage, isWithin, lineage, resolveIn, workdirAt } from './build-stages.js';
 import { argWords, insertLinesBefore, shellWord } from './build-text.js';
 import { SuppressionIndex, findSuppressions } from '../../../src/engine/suppress.js';
 
@@ -150,6 +150,9 @@ export function relocate(tree: DockerfileTree, dir: string, rootFiles: string[])
   const root = imageRootAt(tree, firstStage, first);
   const wd = workdirAt(tree, firstStage, first.instr);
   if (root === null || root === '/' || wd !== root) return manual(`the COPY at line ${first.instr.line} does not copy into the WORKDIR the app lives in`);
+  // The root files land in the first copying stage: every install must run there or in a stage built FROM it.
+  const stray = runCommands(tree, tree.instructions).find((c) => installOf(c) && !lineage(tree, tree.stages[c.instr.stage]!).includes(firstStage));
+  if (stray) return manual(`\`${stray.source}\` (line ${stray.instr.line}) installs in a stage that does not build on the one the first COPY is in`);
   const edits: TextEdit[] = [insertLinesBefore(first.instr, [`COPY ${rootFiles.map(shellWord).join(' ')} ./`, `WORKDIR ${path.posix.join(root, dir)}`])];
 
   for (const { copy } of copies) {
