@@ -16,7 +16,7 @@ import type { DockerStage, DockerfileTree } from '../../src/engine/dockerfile.js
 import type { DockerfileContext, Report, TextEdit, Transform, YamlContext } from '../../src/engine/types.js';
 import { installOf, runCommands, type InstallCommand, type PackageManager, type RunCommand } from './lib/build-commands.js';
 import { buildContext, inRepo, type BuildContext } from './lib/build-context.js';
-import { copiesOf, covers, normalizeSource, type CopyInstruction } from './lib/build-copies.js';
+import { contextRootOf, copiesOf, covers, destDirOf, isDirDest, normalizeSource, type CopyInstruction } from './lib/build-copies.js';
 import { buildRefs, retargetToRoot } from './lib/build-refs.js';
 import { contextMove, relocate, type ContextMove } from './lib/context-move.js';
 import { activationCommand, expectedPnpmVersion, pnpmSetups } from './lib/build-pnpm.js';
@@ -53,8 +53,6 @@ function manifestDirs(copies: CopyInstruction[]): string[] {
   const dirs = [...copies].reverse().flatMap((c) => c.sources.filter((s) => isManifestSource(s.value)).map((s) => path.posix.dirname(normalizeSource(s.value))));
   return [...new Set([...dirs, '.'])];
 }
-
-const isDirDest = (c: CopyInstruction) => c.dest.value.endsWith('/') || c.dest.value === '.' || c.sources.length > 1;
 
 /** The lockfile (and pnpm workspace file) the install needs, context-relative. */
 function neededFiles(ctx: DockerfileContext, context: BuildContext, pm: PackageManager, copies: CopyInstruction[]): { dir: string; files: string[] } {
@@ -174,6 +172,12 @@ function serviceName(ctx: DockerfileContext): string | null {
   return svc.name || null;
 }
 
+/** `--filter <package>...` when the image holds a pnpm workspace, so the install covers this package and its workspace deps only. */
+function workspaceFilter(ctx: DockerfileContext, copied: string[]): string[] {
+  const name = serviceName(ctx);
+  return name && copied.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
+}
+
 /**
  * Later stages that copy a package's node_modules out of the install stage
  * also need the root node_modules: pnpm's package folders are symlinks into
@@ -199,26 +203,11 @@ function runtimeModules(ctx: DockerfileContext, stage: DockerStage, imageRoot: s
   return { edits };
 }
 
-/**
- * Where the build context's root lands in the image, judged from the COPYs
- * before the install: `COPY services/x/package.json ./` run in /app/services/x
- * puts the root at /app. Null when no COPY tells.
- */
+/** Where the build context's root lands in the image: the first COPY before the install that tells. */
 function imageRootOf(tree: DockerfileTree, stage: DockerStage, copies: CopyInstruction[]): string | null {
   for (const c of copies) {
-    const owner = lineage(tree, stage).find((s) => s.instructions.includes(c.instr));
-    const wd = owner ? workdirAt(tree, owner, c.instr) : null;
-    if (wd === null || /[$]/.test(c.dest.value)) continue;
-    const dest = resolveIn(wd, c.dest.value);
-    for (const s of c.sources) {
-      const src = normalizeSource(s.value);
-      if (src === '') return dest;
-      const dir = path.posix.dirname(src);
-      if (/[*?[$]/.test(dir)) continue;
-      const imageDir = isDirDest(c) ? dest : path.posix.dirname(dest);
-      if (dir === '.') return imageDir;
-      if (imageDir.endsWith(`/${dir}`)) return imageDir.slice(0, -dir.length - 1) || '/';
-    }
+    const root = contextRootOf(tree, stage, c);
+    if (root !== null) return root;
   }
   return null;
 }
@@ -235,12 +224,8 @@ function packageDirs(tree: DockerfileTree, stage: DockerStage, copies: CopyInstr
   const dirs = [imageRoot];
   for (const c of copies) {
     if (!c.sources.some((s) => isManifestSource(s.value))) continue;
-    const owner = lineage(tree, stage).find((s) => s.instructions.includes(c.instr));
-    const wd = owner ? workdirAt(tree, owner, c.instr) : null;
-    if (wd === null || /[$]/.test(c.dest.value)) continue;
-    const dest = resolveIn(wd, c.dest.value);
-    const dir = isDirDest(c) ? dest : path.posix.dirname(dest);
-    if (!dirs.includes(dir)) dirs.push(dir);
+    const dir = destDirOf(tree, stage, c);
+    if (dir !== null && !dirs.includes(dir)) dirs.push(dir);
   }
   return dirs;
 }
@@ -308,8 +293,7 @@ function npmInPnpmRepo(ctx: DockerfileContext, stage: DockerStage, install: Inst
   }
   const imageRoot = imageRootOf(tree, stage, copies);
   if (imageRoot === null) return findings(false, `; no COPY before line ${line} shows where the repo root sits in the image`);
-  const name = serviceName(ctx);
-  const filter = name && files.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
+  const filter = workspaceFilter(ctx, files);
   const edits: TextEdit[] = dropMissingNpmLocks(ctx, context, copies);
   for (const later of npmLayoutUsers(tree, stage, install)) {
     const prune = pruneToPnpm(later, packageDirs(tree, stage, copies, imageRoot), filter);
@@ -357,8 +341,7 @@ function moveGroup(ctx: DockerfileContext, move: ContextMove): Group {
     .filter((i): i is InstallCommand => i !== null);
   const builders = [...new Set(move.refs.map((r) => r.file))].join(' and ');
   const layout = relocate(tree, move.context, move.rootFiles);
-  const name = serviceName(ctx);
-  const filter = name && move.rootFiles.includes('pnpm-workspace.yaml') ? ['--filter', `${name}...`] : [];
+  const filter = workspaceFilter(ctx, move.rootFiles);
   const edits: TextEdit[] = 'edits' in layout ? [...layout.edits] : [];
   let why = 'manual' in layout ? layout.manual : null;
   for (const install of installs) {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import type { WorkspaceView } from '../../../src/engine/types.js';
+import { join } from './stage-context.js';
 import { buildOf as composeBuildOf, composeEntries, lineOf } from '../../../src/workspace/compose.js';
 import { buildOf as stepBuildOf, cliBuildArgs, isBuild, jobsOf, scriptCommands, str } from '../../ci/lib/workflow.js';
 
@@ -27,7 +28,8 @@ interface Located extends BuildRef {
   rewrite(doc: Document, context: string, dockerfile: string): void;
 }
 
-const norm = (p: string): string => path.posix.normalize(p.replace(/^\.\//, '')).replace(/\/$/, '') || '.';
+/** A repo-relative path as written in compose or CI, normalised ('./a/' -> 'a'). */
+const norm = (p: string): string => join('.', p);
 
 /** The path `to` (repo-relative) as written from `fromDir` (repo-relative). */
 function relFrom(fromDir: string, to: string): string {
@@ -92,10 +94,13 @@ function workflowRefs(file: string, doc: Document, text: string): Located[] {
         // `docker build … <context>`: rewriting it would mean editing shell inside YAML; it is named, not changed.
         const parsed = scriptCommands(str(step.get('run', true)) ?? '');
         for (const cmd of parsed?.commands.filter((c) => isBuild(c.args)) ?? []) {
-          const { context: rawContext, file: rawFile } = cliBuildArgs(cmd.args);
-          if (rawContext === null || rawContext.includes('$') || rawContext.includes('__gha_expr_')) continue;
+          const words = cliBuildArgs(cmd.args);
+          // With their `${{ }}` expressions restored, any `$` marks a value known only at run time.
+          const rawContext = words.context === null ? null : parsed!.restore(words.context);
+          const rawFile = words.file === null ? null : parsed!.restore(words.file);
+          if (rawContext === null || rawContext.includes('$')) continue;
           const context = norm(rawContext);
-          const literalFile = rawFile !== null && !rawFile.includes('$') && !rawFile.includes('__gha_expr_');
+          const literalFile = rawFile !== null && !rawFile.includes('$');
           out.push({
             file,
             kind: 'workflow',

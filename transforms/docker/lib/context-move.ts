@@ -9,10 +9,11 @@
 // the plan is decided once from the files as they are and read by the
 // Dockerfile fixer and its compose and workflow companions alike.
 import path from 'node:path';
-import { parseDockerfile, type DockerInstruction, type DockerStage, type DockerfileTree } from '../../../src/engine/dockerfile.js';
+import { parseDockerfile, type DockerInstruction, type DockerfileTree } from '../../../src/engine/dockerfile.js';
 import type { TextEdit, WorkspaceView } from '../../../src/engine/types.js';
 import { installOf, runCommands } from './build-commands.js';
-import { copiesOf, copyOf, normalizeSource, type CopyInstruction } from './build-copies.js';
+import { contextRootOf, copyOf, normalizeSource, type CopyInstruction } from './build-copies.js';
+import { isRemote, readsContext } from './stage-context.js';
 import { refsTo, unreadableBuilders, type BuildRef } from './build-refs.js';
 import { findStage, isWithin, lineage, resolveIn, workdirAt } from './build-stages.js';
 import { argWords, insertLinesBefore, shellWord } from './build-text.js';
@@ -55,11 +56,13 @@ function planMove(ws: WorkspaceView, dockerfile: string): MovePlan {
   } catch {
     return null; // the Dockerfile's own parse error is reported on it
   }
-  const installs = runCommands(tree, tree.instructions).filter((c) => installOf(c));
+  const installs = runCommands(tree, tree.instructions)
+    .map(installOf)
+    .filter((i) => i !== null);
   // npm or yarn installs keep their own manual finding: after a move they would still need converting.
-  if (installs.length === 0 || installs.some((c) => installOf(c)!.pm !== 'pnpm')) return null;
+  if (installs.length === 0 || installs.some((i) => i.pm !== 'pnpm')) return null;
   const suppressions = new SuppressionIndex(findSuppressions(text));
-  if (installs.some((c) => suppressions.check('lockfile-not-copied', c.instr.line))) return null;
+  if (installs.some((i) => suppressions.check('lockfile-not-copied', i.cmd.instr.line))) return null;
   if (contexts.length > 1) return { manual: `${refs.map((r) => `${r.file}:${r.line}`).join(' and ')} build it from different folders (${contexts.join(', ')})` };
   const unreadable = unreadableBuilders(ws)[0];
   if (unreadable) return { manual: `${unreadable} does not parse, so shipshape cannot tell whether it builds ${dockerfile} from ${context} too: fix it first` };
@@ -75,15 +78,10 @@ function planMove(ws: WorkspaceView, dockerfile: string): MovePlan {
   return { move: { dockerfile, context, refs, rootFiles } };
 }
 
-/** COPY/ADD instructions that read the build context (no `--from`), JSON-form ones as null. */
+/** COPY/ADD instructions that read the build context (no `--from`, no heredoc), JSON-form ones as null. */
 function contextCopies(tree: DockerfileTree): { instr: DockerInstruction; copy: CopyInstruction | null }[] {
-  return tree.instructions
-    .filter((i) => (i.keyword === 'COPY' || i.keyword === 'ADD') && !/(^|\s)--from[=\s]/.test(i.args) && !i.args.includes('<<'))
-    .map((instr) => ({ instr, copy: copyOf(tree.text, instr) }))
-    .filter((c) => c.copy === null || c.copy.from === null);
+  return tree.instructions.filter((i) => readsContext(i) && !i.args.includes('<<')).map((instr) => ({ instr, copy: copyOf(tree.text, instr) }));
 }
-
-const isRemote = (s: string) => /^(https?|git):\/\/|^git@/.test(s);
 
 /** True once every context source of the Dockerfile names a path inside `context` or a root file: the move has landed. */
 export function isRelocated(tree: DockerfileTree, context: string): boolean {
@@ -117,20 +115,6 @@ function namesRoot(args: string, root: string): boolean {
   return false;
 }
 
-/** Where the context root lands in the image, from the first context COPY and the WORKDIR it runs in. */
-function imageRootAt(tree: DockerfileTree, stage: DockerStage, copy: CopyInstruction): string | null {
-  const wd = workdirAt(tree, stage, copy.instr);
-  if (wd === null || copy.dest.value.includes('$')) return null;
-  const dest = resolveIn(wd, copy.dest.value);
-  const dirDest = copy.dest.value.endsWith('/') || copy.dest.value === '.' || copy.sources.length > 1;
-  const src = normalizeSource(copy.sources[0]!.value);
-  if (src === '') return dest;
-  const dir = path.posix.dirname(src);
-  const imageDir = dirDest ? dest : path.posix.dirname(dest);
-  if (dir === '.') return imageDir;
-  return imageDir.endsWith(`/${dir}`) ? imageDir.slice(0, -dir.length - 1) || '/' : null;
-}
-
 /**
  * The Dockerfile edits of the move, on the current text: root files and
  * `WORKDIR R/<dir>` before the first context COPY, context sources prefixed
@@ -147,7 +131,7 @@ export function relocate(tree: DockerfileTree, dir: string, rootFiles: string[])
   const first = copies[0]?.copy;
   if (!first) return manual('no COPY reads the build context');
   const firstStage = tree.stages[first.instr.stage]!;
-  const root = imageRootAt(tree, firstStage, first);
+  const root = contextRootOf(tree, firstStage, first);
   const wd = workdirAt(tree, firstStage, first.instr);
   if (root === null || root === '/' || wd !== root) return manual(`the COPY at line ${first.instr.line} does not copy into the WORKDIR the app lives in`);
   // The root files land in the first copying stage: every install must run there or in a stage built FROM it.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import ignore from 'ignore';
 import type { DockerInstruction, DockerStage, DockerfileTree } from '../../../src/engine/dockerfile.js';
 import type { WorkspaceView } from '../../../src/engine/types.js';
+import { flag } from './build-copies.js';
 
 export interface CopySource {
   instr: DockerInstruction;
@@ -16,15 +17,9 @@ export interface CopySource {
 
 export const join = (...parts: string[]): string => path.posix.normalize(path.posix.join(...parts)).replace(/\/$/, '') || '.';
 
-function flagValue(instr: DockerInstruction, name: string): string | null | undefined {
-  const flags = (instr.node as unknown as { getFlags?(): { getName(): string; getValue(): string | null }[] }).getFlags?.() ?? [];
-  const found = flags.find((f) => f.getName() === name);
-  return found ? found.getValue() : undefined;
-}
-
 /** True for COPY/ADD that read the build context (not `--from=`). */
 export function readsContext(instr: DockerInstruction): boolean {
-  return (instr.keyword === 'COPY' || instr.keyword === 'ADD') && flagValue(instr, 'from') === undefined;
+  return (instr.keyword === 'COPY' || instr.keyword === 'ADD') && flag(instr, 'from') === null;
 }
 
 /** Source arguments of a COPY/ADD, exec or shell form; heredoc bodies excluded. */
@@ -34,7 +29,7 @@ export function sourcesOf(instr: DockerInstruction): string[] {
   return args.slice(0, -1).filter((a) => !a.startsWith('<<'));
 }
 
-const isRemote = (s: string) => /^(https?|git):\/\/|^git@/.test(s);
+export const isRemote = (s: string): boolean => /^(https?|git):\/\/|^git@/.test(s);
 export const isPattern = (s: string) => /[*?[]/.test(s);
 const hasVariable = (s: string) => s.includes('$');
 
