@@ -17,7 +17,7 @@ import type { DockerfileContext, Report, TextEdit, Transform, YamlContext } from
 import { installOf, runCommands, type InstallCommand, type PackageManager, type RunCommand } from './lib/build-commands.js';
 import { buildContext, inRepo, type BuildContext } from './lib/build-context.js';
 import { contextRootOf, copiesOf, covers, destDirOf, isDirDest, normalizeSource, type CopyInstruction } from './lib/build-copies.js';
-import { buildRefs, retargetToRoot } from './lib/build-refs.js';
+import { retargetToRoot } from './lib/build-refs.js';
 import { contextMove, relocate, type ContextMove } from './lib/context-move.js';
 import { activationCommand, expectedPnpmVersion, pnpmSetups } from './lib/build-pnpm.js';
 import { findStage, isWithin, lineage, resolveIn, workdirAt } from './lib/build-stages.js';
@@ -370,13 +370,10 @@ function moveGroup(ctx: DockerfileContext, move: ContextMove): Group {
 
 /** Compose and workflow side of a move: the references to a moving Dockerfile now build from the root. */
 function retargetBuilders(ctx: YamlContext): boolean {
-  const kind = ctx.kind;
-  let changed = false;
-  for (const dockerfile of new Set(buildRefs(ctx.workspace).filter((r) => r.file === ctx.path).map((r) => r.dockerfile))) {
+  return retargetToRoot(ctx.kind, ctx.path, ctx.doc, ctx.text, (dockerfile) => {
     const plan = contextMove(ctx.workspace, dockerfile);
-    if (plan && 'move' in plan) changed = retargetToRoot(kind, ctx.path, ctx.doc, ctx.text, dockerfile) || changed;
-  }
-  return changed;
+    return plan !== null && 'move' in plan;
+  });
 }
 
 function match(ctx: DockerfileContext): Group[] {

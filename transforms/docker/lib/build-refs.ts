@@ -227,14 +227,14 @@ export function refsTo(ws: WorkspaceView, dockerfile: string): BuildRef[] {
 }
 
 /**
- * Points the references of `file` that build `dockerfile` at the repo-root
+ * Points the references of `file` whose Dockerfile `moves` at the repo-root
  * context. Returns true when the tree changed.
  */
-export function retargetToRoot(kind: 'compose' | 'workflow', file: string, doc: Document, text: string, dockerfile: string): boolean {
+export function retargetToRoot(kind: 'compose' | 'workflow', file: string, doc: Document, text: string, moves: (dockerfile: string) => boolean): boolean {
   let changed = false;
   for (const ref of refsIn(kind, file, doc, text))
-    if (ref.dockerfile === dockerfile && ref.context !== '.' && !ref.fixedOnlyByHand) {
-      ref.rewrite(doc, '.', dockerfile);
+    if (ref.context !== '.' && !ref.fixedOnlyByHand && moves(ref.dockerfile)) {
+      ref.rewrite(doc, '.', ref.dockerfile);
       changed = true;
     }
   return changed;
