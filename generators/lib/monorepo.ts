@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { isAlias, isMap, isSeq, type Document, type Node } from 'yaml';
 import { loadTransforms } from '../../transforms/registry.js';
-import { buildOf, composeEntries, lookup, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
+import { buildOf, composeEntries, lookup, lookupNode, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
 import { serviceFor } from '../../transforms/compose/lib/compose-file.js';
 import { analyze, type Analysis } from '../../src/engine/analyze.js';
 import type { DockerfileTree } from '../../src/engine/dockerfile.js';
@@ -142,10 +142,7 @@ function portsOfEntry(entry: ComposeEntry, file: ComposeFile): number[] {
     const n = bare ? /^\$\{\w+:?-(\d+)\}$|^(\d+)$/.exec(v.trim()) : null;
     if (n) out.push(Number(n[1] ?? n[2]));
   };
-  const node = (key: string) => {
-    const found = lookup(entry, key, file.doc, file.entries);
-    return found && 'node' in found ? found.node : null;
-  };
+  const node = (key: string) => lookupNode(entry, key, file.doc, file.entries);
   for (const key of ['ports', 'expose']) {
     const seq = node(key);
     if (!isSeq(seq)) continue;
@@ -184,8 +181,7 @@ export function envValues(env: Node | null, doc: Document): Map<string, string> 
 }
 
 function imageOf(entry: ComposeEntry, file: ComposeFile): string | null {
-  const found = lookup(entry, 'image', file.doc, file.entries);
-  return found && 'node' in found ? scalarText(found.node) : null;
+  return scalarText(lookupNode(entry, 'image', file.doc, file.entries));
 }
 
 function infra(file: ComposeFile | null, pattern: RegExp, port: number): Infra | null {

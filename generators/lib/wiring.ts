@@ -6,7 +6,7 @@
 // same shared `<<: *anchor` environment).
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Alias, type Document, type Node } from 'yaml';
-import { lookup, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
+import { lookupNode, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
 import type { FileChange } from '../../src/engine/pipeline.js';
 import type { ServiceType } from '../../src/engine/types.js';
 import { entryType, envValues, type ComposeFile, type Monorepo } from './monorepo.js';
@@ -65,8 +65,7 @@ function sharedEnvironment(file: ComposeFile, builds: ComposeEntry[]): { alias: 
 }
 
 function hasBuild(entry: ComposeEntry, file: ComposeFile): boolean {
-  const found = lookup(entry, 'build', file.doc, file.entries);
-  return !!found && 'node' in found && found.node !== null;
+  return lookupNode(entry, 'build', file.doc, file.entries) !== null;
 }
 
 /** Index after which to insert: the last entry of the same type, else the last one with a build, else the end. */

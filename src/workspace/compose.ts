@@ -87,6 +87,12 @@ export function lookup(entry: ComposeEntry, key: string, doc: Document, entries:
   return found && 'node' in found ? { node: found.node, via: 'extends' } : found;
 }
 
+/** The node `lookup` finds for a key, or null when the key is absent, null, or lives in another file. */
+export function lookupNode(entry: ComposeEntry, key: string, doc: Document, entries: ComposeEntry[]): Node | null {
+  const found = lookup(entry, key, doc, entries);
+  return found && 'node' in found ? found.node : null;
+}
+
 /** `build:` of an entry (own or merged), or null when the entry is image-only. */
 export function buildOf(entry: ComposeEntry, composePath: string, doc: Document, entries: ComposeEntry[]): BuildSpec | null {
   const found = lookup(entry, 'build', doc, entries);
@@ -172,13 +178,11 @@ export interface ComposeServiceFacts {
   port: number | null;
 }
 
-const nodeOf = (found: Lookup): Node | null => (found && 'node' in found ? found.node : null);
-
 export function composeFacts(file: string, doc: Document, text: string): ComposeServiceFacts[] {
   const entries = composeEntries(doc, text);
   return entries.map((entry) => {
     const build = buildOf(entry, file, doc, entries);
-    const hc = nodeOf(lookup(entry, 'healthcheck', doc, entries));
+    const hc = lookupNode(entry, 'healthcheck', doc, entries);
     const test = isMap(hc) ? hc.get('test', true) : null;
     // `disable: true` or `test: ["NONE"]` turn an inherited healthcheck off.
     const disabled = isMap(hc) && (hc.get('disable') === true || (isSeq(test) && scalarText(test.items[0]) === 'NONE'));
@@ -187,7 +191,7 @@ export function composeFacts(file: string, doc: Document, text: string): Compose
       context: build?.context ?? null,
       dockerfile: build && !build.inline ? build.dockerfile : null,
       healthcheck: hc !== null && !disabled,
-      port: environmentPort(nodeOf(lookup(entry, 'environment', doc, entries)), doc) ?? publishedContainerPort(nodeOf(lookup(entry, 'ports', doc, entries))),
+      port: environmentPort(lookupNode(entry, 'environment', doc, entries), doc) ?? publishedContainerPort(lookupNode(entry, 'ports', doc, entries)),
     };
   });
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node, type Pair } from 'yaml';
 import { parseShell } from '../../src/engine/shell.js';
 import type { Report, Service, Transform, YamlContext } from '../../src/engine/types.js';
-import { buildOf, composeEntries, environmentPort, lineOf, lookup, publishedContainerPort, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
+import { buildOf, composeEntries, environmentPort, lineOf, lookup, lookupNode, publishedContainerPort, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
 import { imageFacts, imageHasBinary, serviceFor, type ImageFacts } from './lib/compose-file.js';
 
 const MISSING = 'compose-missing-healthcheck';
@@ -94,10 +94,7 @@ function healthState(entry: ComposeEntry, doc: Document, entries: ComposeEntry[]
 }
 
 function portOf(entry: ComposeEntry, doc: Document, entries: ComposeEntry[], service: Service): number | null {
-  const node = (key: string) => {
-    const found = lookup(entry, key, doc, entries);
-    return found && 'node' in found ? found.node : null;
-  };
+  const node = (key: string) => lookupNode(entry, key, doc, entries);
   return environmentPort(node('environment'), doc) ?? publishedContainerPort(node('ports')) ?? publishedContainerPort(node('expose')) ?? service.port;
 }
 
@@ -155,8 +152,7 @@ function plan(ctx: YamlContext): Plan {
   const serviceOf = new Map<string, Service | null>();
   for (const entry of entries) {
     const build = buildOf(entry, ctx.path, ctx.doc, entries);
-    const image = lookup(entry, 'image', ctx.doc, entries);
-    const service = serviceFor(entry, build, image && 'node' in image ? scalarText(image.node) : null, ctx.workspace);
+    const service = serviceFor(entry, build, scalarText(lookupNode(entry, 'image', ctx.doc, entries)), ctx.workspace);
     serviceOf.set(entry.name, service);
     const facts = service || build ? imageFacts(build, service, ctx.workspace) : null;
     const state = healthState(entry, ctx.doc, entries, facts);
