@@ -2,7 +2,9 @@
 // inventory built from those trees. scan and fix both start here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { codeFacts, mergeFacts, type CodeFacts } from '../workspace/code-facts.js';
+import { codeFacts, FACT_NEEDLES, mergeFacts, type CodeFacts } from '../workspace/code-facts.js';
+import { withIndex } from './node-index.js';
+import { hasNeedle } from './prefilter.js';
 import { loadConfig } from '../workspace/config.js';
 import { discover, type Discovery } from '../workspace/discover.js';
 import { composeFacts, type ComposeServiceFacts } from '../workspace/compose.js';
@@ -76,6 +78,11 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
     }
     cache.set(f.path, read.text);
     const loaded: LoadedFile = { ...f, ...read };
+    // A code file that holds no inventory fact is parsed later, and only if a transform wants it.
+    if (f.kind === 'code' && !hasNeedle(FACT_NEEDLES, read.text)) {
+      files.push(loaded);
+      continue;
+    }
     try {
       loaded.parsed = parse(f.kind, f.path, read.text);
     } catch (err) {
@@ -92,7 +99,10 @@ export async function analyze(rootArg: string, transforms: AnyTransform[]): Prom
   for (const pkg of discovery.packages) {
     const mine = files.filter((f) => f.pkg === pkg.dir);
     const facts: CodeFacts[] = [];
-    for (const f of mine) if (f.parsed?.kind === 'code') facts.push(codeFacts(f.parsed.j, f.parsed.root));
+    for (const f of mine) {
+      const parsed = f.parsed;
+      if (parsed?.kind === 'code') facts.push(withIndex(parsed.root, () => codeFacts(parsed.j, parsed.root)));
+    }
     const dockerfile = mine.find((f) => f.parsed?.kind === 'dockerfile' && path.posix.dirname(f.path) === pkg.dir) ?? mine.find((f) => f.parsed?.kind === 'dockerfile');
     const docker: DockerFacts | null = dockerfile?.parsed?.kind === 'dockerfile' ? dockerFacts(dockerfile.path, dockerfile.parsed.tree) : null;
     const baseName = path.posix.basename(pkg.dir);

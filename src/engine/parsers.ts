@@ -1,6 +1,7 @@
 // The one place that maps a file to its kind and its parser. Tests, the
 // fixture harness and the CLI all come through here, so a TypeScript file can
 // never be parsed as JavaScript and silently match nothing.
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
 import { parseDocument, type Document } from 'yaml';
@@ -72,14 +73,39 @@ export type Parsed =
   | { kind: 'shell'; tree: ShellTree }
   | { kind: 'compose' | 'workflow'; doc: Document };
 
+const require = createRequire(import.meta.url);
+const getParser = require('jscodeshift/src/getParser.js') as (name: CodeParser) => { parse(text: string): unknown };
+
+/**
+ * True when `text` parses as `kind`. For code it asks babel alone, with the
+ * options jscodeshift uses: validating a fixed file needs no recast tree.
+ */
+export function parses(kind: FileKind, file: string, text: string): boolean {
+  try {
+    if (kind !== 'code') parse(kind, file, text);
+    else {
+      const parser = codeParserFor(file);
+      if (!parser) return false;
+      getParser(parser).parse(text);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function codeApi(parser: CodeParser): JSCodeshift {
   return jscodeshift.withParser(parser);
 }
 
-function moduleSystem(file: string, j: JSCodeshift, root: Collection): 'esm' | 'cjs' {
+function moduleSystem(file: string, text: string, j: JSCodeshift, root: Collection): 'esm' | 'cjs' {
   const ext = path.extname(file);
   if (ext === '.mjs' || ext === '.mts') return 'esm';
   if (ext === '.cjs' || ext === '.cts') return 'cjs';
+  // No import/export text, no module syntax: most CommonJS files never walk.
+  if (!/\b(import|export)\b/.test(text)) return 'cjs';
+  const top = (root.get().node as { program: { body: { type: string }[] } }).program.body;
+  if (top.some((s) => s.type === 'ImportDeclaration' || s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration')) return 'esm';
   const esm =
     root.find(j.ImportDeclaration).size() > 0 ||
     root.find(j.ExportNamedDeclaration).size() > 0 ||
@@ -96,7 +122,7 @@ export function parse(kind: FileKind, file: string, text: string): Parsed {
       const j = codeApi(parser);
       try {
         const root = j(text);
-        return { kind, j, root, parser, module: moduleSystem(file, j, root) };
+        return { kind, j, root, parser, module: moduleSystem(file, text, j, root) };
       } catch (err) {
         const e = err as { message?: string; loc?: { line: number; column: number } };
         throw new ParseError((e.message ?? String(err)).replace(/ \(\d+:\d+\)$/, ''), e.loc?.line ?? 1, e.loc?.column);

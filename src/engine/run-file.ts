@@ -2,7 +2,9 @@
 // kind, and (in fix mode) let the selected fixers change the same tree in
 // registry order. Pure apart from what the workspace view reads.
 import type { Collection } from 'jscodeshift';
-import { parse, ParseError, type Parsed } from './parsers.js';
+import { forgetIndex, withIndex } from './node-index.js';
+import { hasNeedle, wanting } from './prefilter.js';
+import { parse, ParseError, parses, type Parsed } from './parsers.js';
 import { SuppressionIndex, findSuppressions } from './suppress.js';
 import { applyEdits } from './text.js';
 import type {
@@ -78,19 +80,25 @@ function severityOf(rule: string, fallback: Severity, ws: WorkspaceView): Severi
   return override ?? fallback;
 }
 
-function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[], ws: WorkspaceView) {
+/**
+ * Every transform's findings on one tree, plus the ids of the transforms that
+ * reported something they can fix: `fix` runs only those (and companions).
+ */
+function detectAll(input: FileInput, parsed: Parsed | null, transforms: AnyTransform[], ws: WorkspaceView) {
   const sup = new SuppressionIndex(findSuppressions(input.text));
-  const ctx = makeContext(input, parsed, ws, sup, []);
   const findings: Finding[] = [];
+  const toFix = new Set<string>();
   // Matchers may meet one defect through two nodes (`export { x }` holds x twice): one finding each.
   const seen = new Set<string>();
   let suppressed = 0;
+  const ctx = parsed && makeContext(input, parsed, ws, sup, []);
   for (const t of transforms) {
-    if (t.kind !== ctx.kind) continue;
+    if (!ctx || t.kind !== ctx.kind) continue;
     const reports = (t as Transform<FileKind>).detect(ctx as never);
     for (const r of reports) {
       const meta = t.rules[r.rule];
       if (!meta) throw new Error(`transform ${t.id} reported rule ${r.rule} it does not declare`);
+      if (r.fixable !== false) toFix.add(t.id);
       if (sup.check(r.rule, r.line)) {
         suppressed++;
         continue;
@@ -126,7 +134,7 @@ function detectAll(input: FileInput, parsed: Parsed, transforms: AnyTransform[],
         fix: null,
       });
   }
-  return { findings, suppressed };
+  return { findings, suppressed, fixable: toFix };
 }
 
 /** The one place a `parse-error` finding is made; null when config turns the rule off. */
@@ -137,17 +145,32 @@ export function parseErrorFinding(ws: WorkspaceView, service: string | null, fil
 
 /** Detect only. Never throws for bad input: a parse failure becomes a `parse-error` finding. */
 export function scanFile(input: FileInput, transforms: AnyTransform[], ws: WorkspaceView): FileOutcome {
-  const mine = transforms.filter((t) => t.kind === input.kind);
-  let parsed: Parsed;
+  return detectFile(input, transforms, ws, false).outcome;
+}
+
+/**
+ * Detection, and the tree for fixing when `parseAnyway` asks for it even where
+ * the prefilter leaves no transform to run.
+ */
+function detectFile(input: FileInput, transforms: AnyTransform[], ws: WorkspaceView, parseAnyway: boolean) {
+  const mine = wanting(
+    transforms.filter((t) => t.kind === input.kind),
+    input.text,
+  );
+  let parsed: Parsed | null = input.parsed ?? null;
   try {
-    parsed = input.parsed ?? parse(input.kind, input.path, input.text);
+    if (!parsed && (mine.length > 0 || parseAnyway)) parsed = parse(input.kind, input.path, input.text);
   } catch (err) {
     if (!(err instanceof ParseError)) throw err;
     const finding = parseErrorFinding(ws, input.service?.name ?? null, input.path, err.line, `${err.message}; shipshape skipped this file`);
-    return { path: input.path, findings: finding ? [finding] : [], suppressed: 0, applied: [], created: [], error: { line: err.line, message: err.message } };
+    const outcome: FileOutcome = { path: input.path, findings: finding ? [finding] : [], suppressed: 0, applied: [], created: [], error: { line: err.line, message: err.message } };
+    return { outcome, parsed: null, fixable: new Set<string>() };
   }
-  const { findings, suppressed } = detectAll(input, parsed, mine, ws);
-  return { path: input.path, findings, suppressed, applied: [], created: [] };
+  const tree = parsed;
+  const detect = () => detectAll(input, tree, mine, ws);
+  const { findings, suppressed, fixable } = tree?.kind === 'code' && mine.length > 0 ? withIndex(tree.root, detect) : detect();
+  const outcome: FileOutcome = { path: input.path, findings, suppressed, applied: [], created: [] };
+  return { outcome, parsed: tree, fixable };
 }
 
 function serialize(parsed: Parsed): string {
@@ -169,12 +192,19 @@ function tryParse(input: FileInput, text: string): Parsed | null {
  * (after --only/--skip), in registry order.
  */
 export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
-  const outcome = scanFile(input, transforms, ws);
-  if (outcome.error) return outcome;
-  const mine = fixers.filter((t) => fixerFor(t, input.kind));
+  // A code fixer runs only where its own detection reported something it can
+  // fix: detection already read the whole tree, and most files need nothing.
+  // Companions (fixers for another kind of file) report nothing and always run.
+  const gated = input.kind === 'code';
+  const candidates = fixers.filter((t) => fixerFor(t, input.kind) && (!gated || t.kind !== input.kind || hasNeedle(t.needles, input.text)));
+  const { outcome, parsed, fixable } = detectFile(input, transforms, ws, candidates.length > 0);
+  if (outcome.error || !parsed) return outcome;
+  const mine = candidates.filter((t) => !gated || t.kind !== input.kind || fixable.has(t.id));
   if (mine.length === 0) return outcome;
+  if (parsed.kind === 'code') forgetIndex(parsed.root);
   const created: CreatedFile[] = [];
-  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, mine, ws, created) : fixTree(input, mine, ws, created);
+  const withTree = { ...input, parsed };
+  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, mine, ws, created) : fixTree(withTree, mine, ws, created);
   outcome.created = created;
   if (result.error) outcome.error = result.error;
   if (result.text !== input.text) {
@@ -213,7 +243,7 @@ function fixTree(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
   }
   if (applied.length === 0) return { text: input.text, applied };
   const text = serialize(parsed);
-  if (tryParse(input, text)) return { text, applied };
+  if (parses(input.kind, input.path, text)) return { text, applied };
   // One of them broke the file: redo them one at a time and drop the culprit(s).
   return fixTreeStepwise(input, fixers, ws, created);
 }
@@ -227,7 +257,7 @@ function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], ws: Workspace
     const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, { id: t.id });
     if (!fixerFor(t, input.kind)!(ctx as never)) continue;
     const next = serialize(parsed);
-    if (tryParse(input, next)) {
+    if (parses(input.kind, input.path, next)) {
       text = next;
       applied.push(t.id);
     } else broken.push(t.id);

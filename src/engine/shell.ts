@@ -59,7 +59,30 @@ function wordText(word: any, source: string): string {
 }
 
 /** Parses POSIX/bash shell text; throws ShellSyntaxError with a 1-based line. */
+// mvdan-sh is Go compiled to JS and slow; the same RUN line or healthcheck is
+// met by several rules and again on every fix pass. Trees are read-only data,
+// so one parse per distinct text serves them all (bounded, oldest dropped).
+const memo = new Map<string, ShellTree | ShellSyntaxError>();
+const MEMO_LIMIT = 4096;
+
 export function parseShell(text: string, name = 'script'): ShellTree {
+  const key = `${name}\0${text}`;
+  let hit = memo.get(key);
+  if (hit === undefined) {
+    try {
+      hit = parseShellUncached(text, name);
+    } catch (err) {
+      if (!(err instanceof ShellSyntaxError)) throw err;
+      hit = err;
+    }
+    if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
+    memo.set(key, hit);
+  }
+  if (hit instanceof ShellSyntaxError) throw hit;
+  return hit;
+}
+
+function parseShellUncached(text: string, name: string): ShellTree {
   let file: any;
   try {
     file = sh.syntax.NewParser(sh.syntax.KeepComments(true), sh.syntax.Variant(sh.syntax.LangBash)).Parse(text, name);

@@ -178,6 +178,14 @@ export interface Transform<K extends FileKind = FileKind> {
   rules: Record<string, RuleMeta>;
   /** Short help for `shipshape rules` and docs. */
   description: string;
+  /**
+   * Text a file must contain (any one of them) for this transform to report or
+   * fix anything in it: the prefilter. A file that none of the selected
+   * transforms' needles match is read but never parsed. Absent: every file of
+   * the kind is parsed. Needles must over-approximate: a missing one silently
+   * drops findings (test/prefilter.test.ts runs every fixture both ways).
+   */
+  needles?: readonly (string | RegExp)[];
   detect(ctx: ContextFor<K>): Report[];
   /** Absent for report-only modules. Must be idempotent and change nothing when it has nothing to do. */
   fix?(ctx: ContextFor<K>): FixResult<K>;

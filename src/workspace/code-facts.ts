@@ -77,6 +77,13 @@ function literalPort(node: unknown): number | null {
   return null;
 }
 
+/**
+ * Text without which codeFacts finds nothing (the prefilter for the
+ * inventory): a listen or consumer call, a health/ready route, Prisma, an env
+ * read, or a `requiredEnv`-style list.
+ */
+export const FACT_NEEDLES = ['listen', 'consumer', 'health', 'livez', 'liveness', 'ping', 'ready', 'prisma', 'Prisma', 'process', /required/i] as const;
+
 export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
   const facts: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [] };
   const required = new Set<string>();

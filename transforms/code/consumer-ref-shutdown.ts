@@ -316,6 +316,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'keep kafkajs consumers in a module-level ref and disconnect them (and DB clients) in one SIGTERM handler; SIGINT re-emits SIGTERM',
+  // kafkajs clients: `new Kafka`, a `kafka` binding, or `.consumer()` / `.producer()` on a traced client.
+  needles: [/kafka/i, 'consumer', 'producer'],
   rules,
   detect,
   fix,

@@ -430,6 +430,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'retry startup connects with capped exponential backoff instead of exiting; missing config still fails fast',
+  // A failure point is an awaited connect or import, or a check that throws or exits.
+  needles: ['await', 'throw', 'exit'],
   rules,
   detect,
   fix,

@@ -717,6 +717,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'close HTTP servers on SIGTERM/SIGINT with a forced-exit timer, enable Nest shutdown hooks, and outlive the load balancer idle timeout',
+  // Every rule here starts from a listen site (Nest's included).
+  needles: ['listen'],
   rules,
   detect(ctx) {
     return match(ctx).map(toReport);

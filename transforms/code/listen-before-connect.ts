@@ -335,6 +335,8 @@ export const transform: Transform<'code'> = {
   id: 'listen-before-connect',
   kind: 'code',
   description: 'listen first, connect dependencies in the background with retry, serve /health and /ready',
+  // Every rule here is about a server's listen site.
+  needles: ['listen'],
   rules: {
     [LISTEN_RULE]: {
       id: LISTEN_RULE,

@@ -84,6 +84,8 @@ export const transform: Transform<'code'> = {
   id: 'liveness-checks-dependency',
   kind: 'code',
   description: 'report liveness routes that query a database, cache or broker',
+  // Liveness routes by name (HEALTH_ROUTE in code-facts).
+  needles: ['health', 'livez', 'liveness', 'ping'],
   rules: {
     [RULE]: {
       id: RULE,

@@ -418,6 +418,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: "listen on PORT from the environment, on host '0.0.0.0', and never throw at import when PORT is unset",
+  // A listen site, or a call to a port helper (`getPort()`, `config.port()`).
+  needles: ['listen', /port\w*\s*\(/i],
   rules,
   detect(ctx) {
     return match(ctx).map(toReport);

@@ -246,6 +246,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'validate required env vars once at startup (one line naming the missing ones, exit 1); localhost defaults become required in containers',
+  // Every rule here starts from an env read: `process.env`, `const { env } = process`.
+  needles: ['process'],
   rules,
   detect,
   fix,
