@@ -3,7 +3,7 @@
 // every `find` exactly as a real traversal does. Both are checked on every
 // code fixture (inputs and outputs), the richest set of shapes we have.
 import { describe, expect, it } from 'vitest';
-import jscodeshift, { type Collection } from 'jscodeshift';
+import jscodeshift, { type ASTPath, type Collection } from 'jscodeshift';
 import { loadTransforms } from '../transforms/registry.js';
 import { NodeIndex } from '../src/engine/node-index.js';
 import { codeParserFor } from '../src/engine/parsers.js';
@@ -67,7 +67,7 @@ describe('node index', () => {
       const real = root.find(namedType as never).paths();
       expect(index.find(root, namedType, undefined)!.paths(), type).toEqual(real);
       // Below a path: the first function's body, a subtree query.
-      const fn = root.find(j.Function).paths()[0];
+      const fn = root.find(j.Function).paths()[0] as ASTPath | undefined;
       if (fn) {
         const sub = j(fn);
         expect(index.find(sub, namedType, undefined)!.paths(), `${type} under a function`).toEqual(sub.find(namedType as never).paths());

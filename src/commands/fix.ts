@@ -5,7 +5,9 @@ import { patchOf, fileDiff } from '../engine/patch.js';
 import { runFix, UsageError, type FixResult, type Selection } from '../engine/pipeline.js';
 import { writeAtomic } from '../engine/write.js';
 import { table } from '../report/table.js';
+import { defaultJobs } from '../engine/pool.js';
 import type { AnyTransform } from '../engine/types.js';
+import { progressFor } from './progress.js';
 
 export interface FixOptions extends Selection {
   /** Commander's name for the repeatable --service flag. */
@@ -15,6 +17,7 @@ export interface FixOptions extends Selection {
   only?: string[];
   skip?: string[];
   format: string;
+  quiet?: boolean;
 }
 
 export function selectFixers(transforms: AnyTransform[], only?: string[], skip?: string[]): AnyTransform[] {
@@ -39,7 +42,13 @@ export async function fixCommand(root: string, opts: FixOptions): Promise<number
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${root}: not a directory`);
   const transforms = await loadTransforms();
   const fixers = selectFixers(transforms, opts.only, opts.skip);
-  const result = await runFix(root, transforms, fixers, { ...opts, services: opts.service });
+  const bar = progressFor(opts);
+  const result = await runFix(root, transforms, fixers, {
+    services: opts.service,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    jobs: opts.jobs ?? defaultJobs(),
+    ...(bar.progress ? { progress: bar.progress } : {}),
+  }).finally(() => bar.end());
   if (opts.patch) fs.writeFileSync(opts.patch, patchOf(result.changes));
   const written: string[] = [];
   if (!opts.dryRun) {

@@ -7,7 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { loadTransforms } from '../../transforms/registry.js';
 import { catalog } from '../engine/catalog.js';
 import { runScan, UsageError, type ScanResult, type Selection } from '../engine/pipeline.js';
+import { defaultJobs } from '../engine/pool.js';
 import type { AnyTransform } from '../engine/types.js';
+import { progressFor, type Progress } from './progress.js';
 import { applyBaseline, loadBaseline, renderBaselineText, type Report } from '../report/baseline.js';
 import { renderJson, toJsonReport } from '../report/json.js';
 import { coverageOf, renderMarkdown } from '../report/markdown.js';
@@ -21,6 +23,7 @@ export interface ScanOptions extends Selection {
   baseline?: string;
   /** `--service NAME` as commander names it (repeatable); same as `services`. */
   service?: string[];
+  quiet?: boolean;
 }
 
 export const SCAN_FORMATS = ['text', 'markdown', 'json', 'sarif'];
@@ -32,10 +35,16 @@ export interface ScanOutput {
 }
 
 /** The scan as data plus its rendering; the CLI only writes it out. */
-export async function scanToString(root: string, opts: ScanOptions, env: { color?: boolean; transforms?: AnyTransform[] } = {}): Promise<ScanOutput> {
+export async function scanToString(root: string, opts: ScanOptions, env: { color?: boolean; transforms?: AnyTransform[]; progress?: Progress } = {}): Promise<ScanOutput> {
   if (!SCAN_FORMATS.includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected one of ${SCAN_FORMATS.join(', ')}`);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${root}: not a directory`);
-  const sel: Selection = { services: opts.services ?? opts.service, ...(opts.shard ? { shard: opts.shard } : {}) };
+  const sel: Selection = {
+    services: opts.services ?? opts.service,
+    ...(opts.shard ? { shard: opts.shard } : {}),
+    // Workers load the registry's transforms: a caller's own set runs in this thread.
+    jobs: env.transforms ? 1 : (opts.jobs ?? defaultJobs()),
+    ...(env.progress ? { progress: env.progress } : {}),
+  };
   if (opts.baseline && sel.shard) throw new UsageError('--baseline cannot be combined with --shard: a shard sees only part of the files, so every other finding would read as fixed');
   // Read the baseline before scanning so a bad file fails fast.
   const old = opts.baseline ? loadBaseline(opts.baseline) : null;
@@ -67,7 +76,8 @@ function render(format: string, report: Report, result: ScanResult, transforms: 
 
 export async function scanCommand(root: string, opts: ScanOptions): Promise<number> {
   const color = !opts.output && opts.format === 'text' && useColor(process.stdout);
-  const { text, exitCode } = await scanToString(root, opts, { color });
+  const bar = progressFor(opts);
+  const { text, exitCode } = await scanToString(root, opts, { color, ...(bar.progress ? { progress: bar.progress } : {}) }).finally(() => bar.end());
   if (opts.output) {
     try {
       fs.writeFileSync(opts.output, text);

@@ -1,17 +1,19 @@
-// Reads a workspace once: discovery, each file read and parsed once, the
-// inventory built from those trees. scan and fix both start here.
+// Reads a workspace: discovery, each file read and parsed once, the inventory
+// built from those trees. The pieces here are shared by the whole-repo
+// `analyze()` (generators, verify) and the streaming scan/fix pipeline, which
+// runs them one package at a time, possibly in a worker (see run-package.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { codeFacts, FACT_NEEDLES, mergeFacts, type CodeFacts } from '../workspace/code-facts.js';
-import { withIndex } from './node-index.js';
-import { hasNeedle } from './prefilter.js';
 import { loadConfig } from '../workspace/config.js';
-import { discover, type Discovery } from '../workspace/discover.js';
+import { discover, type DiscoveredFile, type Discovery, type PackageDir } from '../workspace/discover.js';
 import { composeFacts, type ComposeServiceFacts } from '../workspace/compose.js';
 import { buildService, dockerFacts, type DockerFacts } from '../workspace/inventory.js';
-import { parse, ParseError, type Parsed } from './parsers.js';
+import { withIndex } from './node-index.js';
+import { checkSyntax, parse, ParseError, type Parsed } from './parsers.js';
+import { hasNeedle } from './prefilter.js';
 import { looksBinary, normalize, type TextShape } from './text.js';
-import type { FileKind, PackageManagerInfo, Service, WorkspaceView } from './types.js';
+import type { FileKind, PackageManagerInfo, ResolvedConfig, Service, WorkspaceView } from './types.js';
 import { allRuleIds } from './catalog.js';
 import type { AnyTransform } from './types.js';
 
@@ -29,6 +31,8 @@ export interface LoadedFile {
   parsed?: Parsed;
   /** Set when the file cannot be read or parsed. */
   problem?: { line: number; message: string };
+  /** True when it could not even be read (its text is empty). */
+  unreadable?: boolean;
 }
 
 export interface Analysis {
@@ -37,11 +41,9 @@ export interface Analysis {
   files: LoadedFile[];
   /** Every package, including libraries, by dir. */
   packages: Map<string, Service>;
-  /** Narrows `ws.inRun` to the files a selection (--service, --shard) kept. */
-  limitRun(files: LoadedFile[]): void;
 }
 
-function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string } {
+export function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string } {
   const abs = path.join(root, rel);
   let buf: Buffer;
   try {
@@ -64,93 +66,140 @@ export function packageManagerOf(manifest: Record<string, unknown> | null, root:
   return { name: 'npm', version: null };
 }
 
-export async function analyze(rootArg: string, transforms: AnyTransform[]): Promise<Analysis> {
-  const discovery = discover(rootArg);
-  const root = discovery.root;
-  const config = await loadConfig(root, discovery.rootManifest, allRuleIds(transforms));
-  const cache = new Map<string, string | undefined>();
-  const files: LoadedFile[] = [];
-  for (const f of discovery.files) {
-    const read = readFile(root, f.path);
-    if ('problem' in read) {
-      files.push({ ...f, text: '', shape: { bom: false, eol: '\n' }, problem: { line: 1, message: read.problem } });
-      continue;
-    }
-    cache.set(f.path, read.text);
-    const loaded: LoadedFile = { ...f, ...read };
-    // A code file that holds no inventory fact is parsed later, and only if a transform wants it.
-    if (f.kind === 'code' && !hasNeedle(FACT_NEEDLES, read.text)) {
-      files.push(loaded);
-      continue;
-    }
-    try {
-      loaded.parsed = parse(f.kind, f.path, read.text);
-    } catch (err) {
-      if (!(err instanceof ParseError)) throw err;
-      loaded.problem = { line: err.line, message: err.message };
-    }
-    files.push(loaded);
+/**
+ * Reads one file and parses it when something will read its tree: every
+ * infra file, and a code file that holds an inventory fact or that `wanted`
+ * (a transform's needles) says detection will read. Any other code file is
+ * only syntax-checked by babel, so a broken file is still reported.
+ */
+export function loadFile(root: string, f: DiscoveredFile, wanted: (text: string) => boolean = () => false): LoadedFile {
+  const read = readFile(root, f.path);
+  if ('problem' in read) return { ...f, text: '', shape: { bom: false, eol: '\n' }, problem: { line: 1, message: read.problem }, unreadable: true };
+  const loaded: LoadedFile = { ...f, ...read };
+  try {
+    if (f.kind === 'code' && !hasNeedle(FACT_NEEDLES, read.text) && !wanted(read.text)) checkSyntax(f.kind, f.path, read.text);
+    else loaded.parsed = parse(f.kind, f.path, read.text);
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    loaded.problem = { line: err.line, message: err.message };
   }
+  return loaded;
+}
 
-  const composeEntries: ComposeServiceFacts[] = [];
-  for (const f of files) if (f.parsed?.kind === 'compose') composeEntries.push(...composeFacts(f.path, f.parsed.doc, f.text));
+export function composeEntriesOf(files: LoadedFile[]): ComposeServiceFacts[] {
+  const entries: ComposeServiceFacts[] = [];
+  for (const f of files) if (f.parsed?.kind === 'compose') entries.push(...composeFacts(f.path, f.parsed.doc, f.text));
+  return entries;
+}
 
-  const packages = new Map<string, Service>();
-  for (const pkg of discovery.packages) {
-    const mine = files.filter((f) => f.pkg === pkg.dir);
-    const facts: CodeFacts[] = [];
-    for (const f of mine) {
-      const parsed = f.parsed;
-      if (parsed?.kind === 'code') facts.push(withIndex(parsed.root, () => codeFacts(parsed.j, parsed.root)));
-    }
-    const dockerfile = mine.find((f) => f.parsed?.kind === 'dockerfile' && path.posix.dirname(f.path) === pkg.dir) ?? mine.find((f) => f.parsed?.kind === 'dockerfile');
-    const docker: DockerFacts | null = dockerfile?.parsed?.kind === 'dockerfile' ? dockerFacts(dockerfile.path, dockerfile.parsed.tree) : null;
-    const baseName = path.posix.basename(pkg.dir);
-    // By the Dockerfile it builds (a root-context build names it), its context folder, then its key.
-    const compose =
-      (docker ? composeEntries.find((c) => c.dockerfile === docker.path) : undefined) ??
-      composeEntries.find((c) => c.context === pkg.dir) ??
-      composeEntries.find((c) => c.name === baseName) ??
-      null;
-    const hasSchema = fs.existsSync(path.join(root, pkg.dir, 'prisma', 'schema.prisma'));
-    packages.set(pkg.dir, buildService(pkg, mergeFacts(facts), docker, compose, hasSchema, config.defaults.ports));
+/** One package's inventory entry, from its own loaded files and the compose entries of the repo. */
+export function inventoryOf(root: string, pkg: PackageDir, mine: LoadedFile[], composeEntries: ComposeServiceFacts[], config: ResolvedConfig): Service {
+  const facts: CodeFacts[] = [];
+  for (const f of mine) {
+    const parsed = f.parsed;
+    if (parsed?.kind === 'code') facts.push(withIndex(parsed.root, () => codeFacts(parsed.j, parsed.root)));
   }
+  const dockerfile = mine.find((f) => f.parsed?.kind === 'dockerfile' && path.posix.dirname(f.path) === pkg.dir) ?? mine.find((f) => f.parsed?.kind === 'dockerfile');
+  const docker: DockerFacts | null = dockerfile?.parsed?.kind === 'dockerfile' ? dockerFacts(dockerfile.path, dockerfile.parsed.tree) : null;
+  const baseName = path.posix.basename(pkg.dir);
+  // By the Dockerfile it builds (a root-context build names it), its context folder, then its key.
+  const compose =
+    (docker ? composeEntries.find((c) => c.dockerfile === docker.path) : undefined) ??
+    composeEntries.find((c) => c.context === pkg.dir) ??
+    composeEntries.find((c) => c.name === baseName) ??
+    null;
+  const hasSchema = fs.existsSync(path.join(root, pkg.dir, 'prisma', 'schema.prisma'));
+  return buildService(pkg, mergeFacts(facts), docker, compose, hasSchema, config.defaults.ports);
+}
 
-  const services = [...packages.values()].filter((s) => s.type !== 'lib' && !config.ignoreServices.includes(s.name));
-  const byKind = (kind: FileKind) => files.filter((f) => f.kind === kind).map((f) => f.path).sort();
-  let inRun = new Set(files.filter((f) => !f.problem).map((f) => f.path));
-  const ws: WorkspaceView = {
-    paths: byKind,
-    inRun: (rel) => inRun.has(path.posix.normalize(rel)),
-    root,
-    packageManager: packageManagerOf(discovery.rootManifest, root, config.defaults.pnpmVersion),
-    services,
-    config,
+/** The services of an inventory: no libraries, no ignored services. */
+export function servicesOf(packages: Iterable<Service>, config: ResolvedConfig): Service[] {
+  return [...packages].filter((s) => s.type !== 'lib' && !config.ignoreServices.includes(s.name));
+}
+
+export interface ViewInput {
+  root: string;
+  packageManager: PackageManagerInfo;
+  config: ResolvedConfig;
+  services: Service[];
+  packages: WorkspaceView['packages'];
+  /** Discovered files' paths and kinds. */
+  files: { path: string; kind: FileKind }[];
+  inRun(rel: string): boolean;
+  /** Texts already read (kept as the cache's first entries). */
+  known?: Iterable<[string, string]>;
+  /** Bound on cached texts; a worker keeps few, `analyze()` keeps all. */
+  cacheLimit?: number;
+}
+
+export function workspaceView(v: ViewInput): WorkspaceView {
+  const cache = new Map<string, string | undefined>(v.known ?? []);
+  const limit = v.cacheLimit ?? Infinity;
+  const byKind = new Map<FileKind, string[]>();
+  for (const f of v.files) {
+    const list = byKind.get(f.kind) ?? [];
+    list.push(f.path);
+    byKind.set(f.kind, list);
+  }
+  for (const list of byKind.values()) list.sort();
+  const inside = (rel: string) => {
+    const key = path.posix.normalize(rel);
+    return key.startsWith('..') || path.isAbsolute(key) ? null : key;
+  };
+  return {
+    root: v.root,
+    packageManager: v.packageManager,
+    config: v.config,
+    services: v.services,
+    packages: v.packages,
+    paths: (kind) => [...(byKind.get(kind) ?? [])],
+    inRun: (rel) => v.inRun(path.posix.normalize(rel)),
     read(rel) {
-      const key = path.posix.normalize(rel);
-      if (key.startsWith('..') || path.isAbsolute(key)) return undefined;
+      const key = inside(rel);
+      if (key === null) return undefined;
       if (!cache.has(key)) {
-        const r = readFile(root, key);
+        const r = readFile(v.root, key);
+        if (cache.size >= limit) cache.delete(cache.keys().next().value!);
         cache.set(key, 'text' in r ? r.text : undefined);
       }
       return cache.get(key);
     },
     exists(rel) {
-      const key = path.posix.normalize(rel);
-      if (key.startsWith('..') || path.isAbsolute(key)) return false;
-      return fs.existsSync(path.join(root, key));
+      const key = inside(rel);
+      return key !== null && fs.existsSync(path.join(v.root, key));
     },
   };
-  const limitRun = (kept: LoadedFile[]) => {
-    inRun = new Set(kept.filter((f) => !f.problem).map((f) => f.path));
-  };
-  return { discovery, ws, files, packages, limitRun };
 }
 
-/** The service a file belongs to (null for repo-level files and ignored services). */
-export function serviceOf(analysis: Analysis, file: LoadedFile): Service | null {
-  if (!file.pkg) return null;
-  const s = analysis.packages.get(file.pkg) ?? null;
-  if (s && analysis.ws.config.ignoreServices.includes(s.name)) return null;
-  return s;
+/** The whole workspace at once, trees kept: for the generators and `verify`, which read one repo. */
+export async function analyze(rootArg: string, transforms: AnyTransform[]): Promise<Analysis> {
+  const discovery = discover(rootArg);
+  const root = discovery.root;
+  const config = await loadConfig(root, discovery.rootManifest, allRuleIds(transforms));
+  const files = discovery.files.map((f) => loadFile(root, f));
+  const composeEntries = composeEntriesOf(files);
+  const packages = new Map<string, Service>();
+  for (const pkg of discovery.packages)
+    packages.set(
+      pkg.dir,
+      inventoryOf(
+        root,
+        pkg,
+        files.filter((f) => f.pkg === pkg.dir),
+        composeEntries,
+        config,
+      ),
+    );
+  const inRun = new Set(files.filter((f) => !f.problem).map((f) => f.path));
+  const ws = workspaceView({
+    root,
+    packageManager: packageManagerOf(discovery.rootManifest, root, config.defaults.pnpmVersion),
+    config,
+    services: servicesOf(packages.values(), config),
+    packages: [...packages.values()],
+    files,
+    inRun: (rel) => inRun.has(rel),
+    known: files.filter((f) => !f.unreadable).map((f) => [f.path, f.text] as [string, string]),
+  });
+  return { discovery, ws, files, packages };
 }

@@ -77,21 +77,38 @@ const require = createRequire(import.meta.url);
 const getParser = require('jscodeshift/src/getParser.js') as (name: CodeParser) => { parse(text: string): unknown };
 
 /**
- * True when `text` parses as `kind`. For code it asks babel alone, with the
- * options jscodeshift uses: validating a fixed file needs no recast tree.
+ * Checks that `text` parses as `kind`, throwing the ParseError `parse` would.
+ * For code it asks babel alone, with the options jscodeshift uses: a syntax
+ * check (a file no rule reads, a fixed file before it is written) needs no
+ * recast tree.
  */
+export function checkSyntax(kind: FileKind, file: string, text: string): void {
+  if (kind !== 'code') {
+    parse(kind, file, text);
+    return;
+  }
+  const parser = codeParserFor(file);
+  if (!parser) throw new ParseError(`not a code file: ${file}`, 1);
+  try {
+    getParser(parser).parse(text);
+  } catch (err) {
+    throw codeParseError(err);
+  }
+}
+
+/** True when `text` parses as `kind` (see checkSyntax). */
 export function parses(kind: FileKind, file: string, text: string): boolean {
   try {
-    if (kind !== 'code') parse(kind, file, text);
-    else {
-      const parser = codeParserFor(file);
-      if (!parser) return false;
-      getParser(parser).parse(text);
-    }
+    checkSyntax(kind, file, text);
     return true;
   } catch {
     return false;
   }
+}
+
+function codeParseError(err: unknown): ParseError {
+  const e = err as { message?: string; loc?: { line: number; column: number } };
+  return new ParseError((e.message ?? String(err)).replace(/ \(\d+:\d+\)$/, ''), e.loc?.line ?? 1, e.loc?.column);
 }
 
 export function codeApi(parser: CodeParser): JSCodeshift {
@@ -124,8 +141,7 @@ export function parse(kind: FileKind, file: string, text: string): Parsed {
         const root = j(text);
         return { kind, j, root, parser, module: moduleSystem(file, text, j, root) };
       } catch (err) {
-        const e = err as { message?: string; loc?: { line: number; column: number } };
-        throw new ParseError((e.message ?? String(err)).replace(/ \(\d+:\d+\)$/, ''), e.loc?.line ?? 1, e.loc?.column);
+        throw codeParseError(err);
       }
     }
     case 'dockerfile':

@@ -1,17 +1,48 @@
-// scan and fix over a whole workspace. The unit of work is one file; files are
-// independent once analyze() has built the inventory, which is what a future
-// worker pool and `--shard K/N` split on.
-import { analyze, serviceOf, type Analysis, type LoadedFile } from './analyze.js';
-import { fixFile, parseErrorFinding, scanFile, type FileInput, type FileOutcome } from './run-file.js';
-import { formatChanged } from './format.js';
-import { restore } from './text.js';
-import type { AnyTransform, Finding, Service } from './types.js';
+// scan and fix over a whole workspace. Discovery, config and the repo-level
+// files (compose, workflows) are read once here; then each package is one
+// task (run-package.ts) run on `jobs` workers, which builds that package's
+// inventory entry and detects/fixes its files on the same trees; last, with
+// the whole inventory known, the repo-level files are detected and fixed
+// here. Results are merged in discovery order, so the output is the same for
+// any `--jobs`, and no tree outlives its package.
+import path from 'node:path';
+import { loadConfig } from '../workspace/config.js';
+import { discover, type DiscoveredFile } from '../workspace/discover.js';
+import { allRuleIds } from './catalog.js';
+import { composeEntriesOf, loadFile, packageManagerOf, servicesOf, workspaceView } from './analyze.js';
+import { runPackages } from './pool.js';
+import { parseErrorFinding } from './run-file.js';
+import { runLoadedFile, type FileChange, type FileResult, type PackageTask, type RunSetup } from './run-package.js';
+import type { AnyTransform, FileKind, Finding, Service, WorkspaceView } from './types.js';
+
+export type { FileChange } from './run-package.js';
 
 export interface Selection {
   /** Only files of these services (by name); repo-level files are skipped when set. */
   services?: string[];
-  /** Shard K of N (1-based): files are dealt round-robin in path order. */
+  /** Shard K of N (1-based): a stable hash of the package (of the path, for repo-level files) picks the shard. */
   shard?: { index: number; total: number };
+  /** Worker threads; 1 runs everything in this thread. Default 1 (the CLI defaults to the cores). */
+  jobs?: number;
+  /** Called as files finish: (files done, files in the run). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** One file of the run, as the reports need it (no text, no tree). */
+export interface FileRecord {
+  path: string;
+  kind: FileKind;
+  pkg: string | null;
+  problem?: { line: number; message: string };
+  suppressedRules: string[];
+}
+
+export interface Analysis {
+  ws: WorkspaceView;
+  /** Every package, including libraries, by dir. */
+  packages: Map<string, Service>;
+  /** The files this run detected, in path order. */
+  files: FileRecord[];
 }
 
 export interface ScanResult {
@@ -22,67 +53,6 @@ export interface ScanResult {
   files: number;
 }
 
-export class UsageError extends Error {}
-
-function selectFiles(analysis: Analysis, sel: Selection): LoadedFile[] {
-  let files = analysis.files.filter((f) => {
-    const svc = f.pkg ? analysis.packages.get(f.pkg) : null;
-    return !(svc && analysis.ws.config.ignoreServices.includes(svc.name));
-  });
-  if (sel.services?.length) {
-    const known = new Set([...analysis.packages.values()].map((s) => s.name));
-    for (const s of sel.services) if (!known.has(s)) throw new UsageError(`--service ${s}: no such service (known: ${[...known].sort().join(', ')})`);
-    files = files.filter((f) => f.pkg && sel.services!.includes(analysis.packages.get(f.pkg)!.name));
-  }
-  if (sel.shard) {
-    const { index, total } = sel.shard;
-    files = files.filter((_, i) => i % total === index - 1);
-  }
-  analysis.limitRun(files);
-  return files;
-}
-
-function inputOf(analysis: Analysis, f: LoadedFile): FileInput {
-  return { kind: f.kind, path: f.path, text: f.text, service: serviceOf(analysis, f), ...(f.parsed ? { parsed: f.parsed } : {}) };
-}
-
-export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
-}
-
-export async function runScan(root: string, transforms: AnyTransform[], sel: Selection = {}): Promise<ScanResult> {
-  const analysis = await analyze(root, transforms);
-  const files = selectFiles(analysis, sel);
-  const findings: Finding[] = [];
-  const problem = (service: string | null, file: string, line: number, message: string) => {
-    const finding = parseErrorFinding(analysis.ws, service, file, line, message);
-    if (finding) findings.push(finding);
-  };
-  for (const p of analysis.discovery.problems) problem(null, p.file, p.line, p.message);
-  let suppressed = 0;
-  for (const f of files) {
-    if (f.problem) {
-      problem(serviceOf(analysis, f)?.name ?? null, f.path, f.problem.line, f.problem.message);
-      continue;
-    }
-    const out = scanFile(inputOf(analysis, f), transforms, analysis.ws);
-    findings.push(...out.findings);
-    suppressed += out.suppressed;
-  }
-  const services = sel.services?.length ? analysis.ws.services.filter((s) => sel.services!.includes(s.name)) : analysis.ws.services;
-  return { analysis, services, findings: sortFindings(findings), suppressed, files: files.length };
-}
-
-export interface FileChange {
-  path: string;
-  /** Raw text before (with BOM and original line endings); null for a new file. */
-  before: string | null;
-  /** Raw text after, line endings and BOM restored. */
-  after: string;
-  /** Transform ids that produced the change. */
-  applied: string[];
-}
-
 export interface FixResult {
   analysis: Analysis;
   changes: FileChange[];
@@ -91,33 +61,152 @@ export interface FixResult {
   findings: Finding[];
 }
 
+export class UsageError extends Error {}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.rule.localeCompare(b.rule)));
+}
+
+/** FNV-1a: a shard must not move when another package is added, so no index or order goes in. */
+export function stableHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The shard (1-based) a file belongs to: its package's, or its own path's for repo-level files. */
+export function shardOf(file: Pick<DiscoveredFile, 'path' | 'pkg'>, total: number): number {
+  return (stableHash(file.pkg ?? file.path) % total) + 1;
+}
+
+const nameOf = (manifest: Record<string, unknown>, dir: string) => (typeof manifest.name === 'string' ? manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(dir));
+
+interface Run {
+  analysis: Analysis;
+  services: Service[];
+  results: FileResult[];
+  problems: { file: string; line: number; message: string }[];
+}
+
+async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers: AnyTransform[], sel: Selection, mode: 'scan' | 'fix'): Promise<Run> {
+  const discovery = discover(rootArg);
+  const root = discovery.root;
+  const config = await loadConfig(root, discovery.rootManifest, allRuleIds(transforms));
+  const names = new Map(discovery.packages.map((p) => [p.dir, nameOf(p.manifest, p.dir)]));
+  if (sel.services?.length) {
+    const known = new Set(names.values());
+    for (const s of sel.services) if (!known.has(s)) throw new UsageError(`--service ${s}: no such service (known: ${[...known].sort().join(', ')})`);
+  }
+  const ignored = (pkg: string | null) => pkg !== null && config.ignoreServices.includes(names.get(pkg)!);
+  const byService = (f: DiscoveredFile) => !sel.services?.length || (f.pkg !== null && sel.services.includes(names.get(f.pkg)!));
+  const byShard = (f: DiscoveredFile) => !sel.shard || shardOf(f, sel.shard.total) === sel.shard.index;
+  const selected = discovery.files.filter((f) => !ignored(f.pkg) && byService(f) && byShard(f));
+
+  // Repo-level files first: compose entries feed every package's inventory.
+  const repoFiles = discovery.files.filter((f) => f.pkg === null).map((f) => loadFile(root, f));
+  const composeEntries = composeEntriesOf(repoFiles);
+  // What a fix may change together. A scan writes nothing, so a shard of it
+  // still sees the whole run: its findings must add up to the unsharded ones.
+  const runFiles = mode === 'fix' ? selected : discovery.files.filter((f) => !ignored(f.pkg) && byService(f));
+  const repoProblems = new Set(repoFiles.filter((f) => f.problem).map((f) => f.path));
+  const setup: RunSetup = {
+    mode,
+    root,
+    config,
+    packageManager: packageManagerOf(discovery.rootManifest, root, config.defaults.pnpmVersion),
+    packages: discovery.packages,
+    files: discovery.files,
+    composeEntries,
+    inRun: runFiles.map((f) => f.path).filter((p) => !repoProblems.has(p)),
+    fixers: fixers.map((t) => t.id),
+  };
+
+  const selectedSet = new Set(selected.map((f) => f.path));
+  const tasks: PackageTask[] = discovery.packages.map((p) => ({
+    dir: p.dir,
+    selected: discovery.files.filter((f) => f.pkg === p.dir && selectedSet.has(f.path)).map((f) => f.path),
+  }));
+  // Largest packages first keeps both threads busy to the end; results are reordered below.
+  const order = tasks.map((t, i) => i).sort((a, b) => tasks[b]!.selected.length - tasks[a]!.selected.length || a - b);
+  let done = 0;
+  const total = selected.length;
+  sel.progress?.(0, total);
+  const ran = await runPackages(
+    setup,
+    order.map((i) => tasks[i]!),
+    transforms,
+    sel.jobs ?? 1,
+    (t) => sel.progress?.((done += t.selected.length), total),
+  );
+  const packages = new Map<string, Service>();
+  const byDir = new Map(ran.map((r) => [r.dir, r]));
+  for (const p of discovery.packages) packages.set(p.dir, byDir.get(p.dir)!.service);
+
+  // The whole inventory is known: the repo-level files run here.
+  const failed = new Set([...repoProblems, ...ran.flatMap((r) => r.files.filter((f) => f.problem).map((f) => f.path))]);
+  const inRun = new Set(setup.inRun);
+  const services = servicesOf(packages.values(), config);
+  const ws = workspaceView({
+    root,
+    packageManager: setup.packageManager,
+    config,
+    services,
+    packages: [...packages.values()],
+    files: discovery.files,
+    inRun: (rel) => inRun.has(rel) && !failed.has(rel),
+    known: repoFiles.filter((f) => !f.unreadable).map((f) => [f.path, f.text] as [string, string]),
+  });
+  const byPath = new Map<string, FileResult>();
+  for (const r of ran) for (const f of r.files) byPath.set(f.path, f);
+  const fixersOf = fixers;
+  for (const f of repoFiles) {
+    if (!selectedSet.has(f.path)) continue;
+    byPath.set(f.path, await runLoadedFile(f, null, ws, setup, transforms, fixersOf));
+    sel.progress?.(++done, total);
+  }
+  const results = selected.map((f) => byPath.get(f.path)!);
+  const files: FileRecord[] = results.map((r) => ({ path: r.path, kind: r.kind, pkg: r.pkg, ...(r.problem ? { problem: r.problem } : {}), suppressedRules: r.suppressedRules }));
+  const shown = sel.services?.length ? services.filter((s) => sel.services!.includes(s.name)) : services;
+  return { analysis: { ws, packages, files }, services: shown, results, problems: discovery.problems };
+}
+
+export async function runScan(root: string, transforms: AnyTransform[], sel: Selection = {}): Promise<ScanResult> {
+  const run = await runWorkspace(root, transforms, [], sel, 'scan');
+  const findings: Finding[] = [];
+  for (const p of run.problems) {
+    const finding = parseErrorFinding(run.analysis.ws, null, p.file, p.line, p.message);
+    if (finding) findings.push(finding);
+  }
+  let suppressed = 0;
+  for (const r of run.results) {
+    findings.push(...r.findings);
+    suppressed += r.suppressed;
+  }
+  return { analysis: run.analysis, services: run.services, findings: sortFindings(findings), suppressed, files: run.results.length };
+}
+
 export async function runFix(root: string, transforms: AnyTransform[], fixers: AnyTransform[], sel: Selection = {}): Promise<FixResult> {
-  const analysis = await analyze(root, transforms);
-  const files = selectFiles(analysis, sel);
+  const run = await runWorkspace(root, transforms, fixers, sel, 'fix');
   const changes: FileChange[] = [];
-  const failures: FixResult['failures'] = analysis.discovery.problems.map((p) => ({ path: p.file, line: p.line, message: p.message }));
+  const failures: FixResult['failures'] = run.problems.map((p) => ({ path: p.file, line: p.line, message: p.message }));
   const findings: Finding[] = [];
   let unchanged = 0;
   const created = new Set<string>();
-  for (const f of files) {
-    if (f.problem) {
-      failures.push({ path: f.path, line: f.problem.line, message: f.problem.message });
-      continue;
-    }
-    const out: FileOutcome = fixFile(inputOf(analysis, f), transforms, fixers, analysis.ws);
-    findings.push(...out.findings);
-    if (out.error) failures.push({ path: f.path, line: out.error.line, message: out.error.message });
-    if (out.output !== undefined) {
-      const before = restore(f.text, f.shape);
-      const formatted = f.kind === 'code' ? await formatChanged(analysis.ws.root, f.path, f.text, out.output) : out.output;
-      changes.push({ path: f.path, before, after: restore(formatted, f.shape), applied: out.applied });
-    } else unchanged++;
-    for (const nf of out.created) {
-      if (created.has(nf.path) || analysis.ws.exists(nf.path)) continue;
+  for (const r of run.results) {
+    findings.push(...r.findings);
+    if (r.failure) failures.push({ path: r.path, line: r.failure.line, message: r.failure.message });
+    if (r.problem) continue;
+    if (r.change) changes.push(r.change);
+    else unchanged++;
+    for (const nf of r.created) {
+      if (created.has(nf.path) || run.analysis.ws.exists(nf.path)) continue;
       created.add(nf.path);
       changes.push({ path: nf.path, before: null, after: nf.text, applied: [nf.by] });
     }
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { analysis, changes, failures, unchanged, findings: sortFindings(findings) };
+  return { analysis: run.analysis, changes, failures, unchanged, findings: sortFindings(findings) };
 }

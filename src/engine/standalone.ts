@@ -34,6 +34,7 @@ export function standaloneWorkspace(opts: StandaloneOptions): WorkspaceView {
     inRun: () => true,
     packageManager: opts.packageManager ?? { name: 'npm', version: null },
     services: opts.services ?? [],
+    packages: opts.services ?? [],
     config: opts.config ?? { rules: {}, ignoreServices: [], defaults: {} },
     read(rel) {
       const key = inside(rel);

@@ -55,6 +55,11 @@ export interface WorkspaceView {
   root: string;
   packageManager: PackageManagerInfo;
   services: Service[];
+  /**
+   * Every package of the workspace, libraries included, for resolving an
+   * import of one package from another by its manifest name.
+   */
+  packages: Pick<Service, 'name' | 'dir' | 'manifest'>[];
   config: ResolvedConfig;
   /** Reads a file relative to root; undefined when absent or unreadable. Cached. */
   read(rel: string): string | undefined;

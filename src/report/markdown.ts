@@ -5,7 +5,6 @@
 // unless the caller passes one), so the demo report can be committed and diffed.
 import type { ScanResult, Selection } from '../engine/pipeline.js';
 import type { CatalogEntry } from '../engine/catalog.js';
-import { findSuppressions } from '../engine/suppress.js';
 import type { FileKind, Service, Severity } from '../engine/types.js';
 import type { Report, ReportFinding } from './baseline.js';
 
@@ -65,7 +64,7 @@ export function coverageOf(result: ScanResult, sel: Selection = {}): Coverage | 
     const key = name ?? '';
     const unit = units.get(key) ?? { name, library: !!pkg && !inventory.has(pkg.name), files: [], suppressedRules: [] };
     unit.files.push({ path: f.path, kind: f.kind });
-    for (const s of findSuppressions(f.text)) for (const r of s.rules) if (!unit.suppressedRules.includes(r)) unit.suppressedRules.push(r);
+    for (const r of f.suppressedRules) if (!unit.suppressedRules.includes(r)) unit.suppressedRules.push(r);
     units.set(key, unit);
   }
   const order = (u: CoverageUnit) => (u.name === null ? [2, 0, ''] : u.library ? [1, 0, u.name] : [0, inventory.get(u.name) ?? 0, '']) as [number, number, string];

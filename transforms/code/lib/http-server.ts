@@ -163,7 +163,7 @@ export function resolveModule(ctx: Pick<CodeContext, 'workspace'>, fromFile: str
     const parts = spec.split('/');
     const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
     const sub = parts.slice(spec.startsWith('@') ? 2 : 1).join('/');
-    const pkg = ctx.workspace.services.find((s) => s.manifest.name === name);
+    const pkg = ctx.workspace.packages.find((s) => s.manifest.name === name);
     if (!pkg) return null;
     const dir = pkg.dir === '.' ? '' : `${pkg.dir}/`;
     if (sub) bases.push(`${dir}src/${sub}`, `${dir}${sub}`);
