@@ -44,8 +44,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--baseline <old.json>', 'compare with an earlier JSON report')
     .option('--service <name>', 'only this service (repeatable)', collect)
-    .option('--jobs <n>', 'parallel workers', positiveInt('--jobs'))
-    .option('--shard <k/n>', 'only shard K of N of the files', parseShard)
+    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .option('--shard <k/n>', 'only shard K of N (split by a stable hash of the service)', parseShard)
+    .option('--quiet', 'no progress line on stderr (it is only shown on a terminal, and never under CI=true)')
     .action(async (root: string, opts) => {
       const { scanCommand } = await import('./commands/scan.js');
       await run(() => scanCommand(root, opts))();
@@ -60,8 +61,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--only <ids>', 'only these transforms (comma-separated)', list)
     .option('--skip <ids>', 'skip these transforms (comma-separated)', list)
     .option('--service <name>', 'only this service (repeatable)', collect)
-    .option('--jobs <n>', 'parallel workers', positiveInt('--jobs'))
-    .option('--shard <k/n>', 'only shard K of N of the files', parseShard)
+    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .option('--shard <k/n>', 'only shard K of N (split by a stable hash of the service)', parseShard)
+    .option('--quiet', 'no progress line on stderr (it is only shown on a terminal, and never under CI=true)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (root: string, opts) => {
       const { fixCommand } = await import('./commands/fix.js');
@@ -107,6 +109,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts) => {
       const { rulesCommand } = await import('./commands/rules.js');
       await run(() => rulesCommand(opts))();
+    });
+
+  program
+    .command('report')
+    .description('work with JSON reports')
+    .action(() => {
+      throw new UsageError('report: expected a subcommand: merge');
+    })
+    .command('merge')
+    .description('merge the JSON reports of scan --shard K/N into the report an unsharded scan prints')
+    .argument('<reports...>', 'shard reports (scan --shard K/N --format json)')
+    .option('--output <file>', 'write the merged report to a file instead of stdout')
+    .action(async (files: string[], opts) => {
+      const { reportMergeCommand } = await import('./commands/report.js');
+      await run(() => reportMergeCommand(files, opts))();
     });
 
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
