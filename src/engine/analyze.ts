@@ -130,10 +130,14 @@ export interface ViewInput {
   known?: Iterable<[string, string]>;
   /** Bound on cached texts; a worker keeps few, `analyze()` keeps all. */
   cacheLimit?: number;
+  /** Nothing is written while the view lives (scan, fix before it writes): `exists` answers are kept. */
+  stable?: boolean;
 }
 
 export function workspaceView(v: ViewInput): WorkspaceView {
   const cache = new Map<string, string | undefined>(v.known ?? []);
+  // A run writes nothing until it ends, so what exists does not change during it.
+  const present = new Map<string, boolean>();
   const limit = v.cacheLimit ?? Infinity;
   const byKind = new Map<FileKind, string[]>();
   for (const f of v.files) {
@@ -166,7 +170,14 @@ export function workspaceView(v: ViewInput): WorkspaceView {
     },
     exists(rel) {
       const key = inside(rel);
-      return key !== null && fs.existsSync(path.join(v.root, key));
+      if (key === null) return false;
+      if (!v.stable) return fs.existsSync(path.join(v.root, key));
+      let yes = present.get(key);
+      if (yes === undefined) {
+        if (present.size >= limit) present.delete(present.keys().next().value!);
+        present.set(key, (yes = fs.existsSync(path.join(v.root, key))));
+      }
+      return yes;
     },
   };
 }

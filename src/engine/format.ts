@@ -16,10 +16,19 @@ export function changedSpan(before: string, after: string): { start: number; end
   return { start: lineStart, end: endIdx === -1 ? after.length : endIdx };
 }
 
+/**
+ * Where each folder's prettier config is, for one run: prettier looks it up
+ * by walking to the filesystem root, and every changed file of a folder asks.
+ */
+export type ConfigLookup = Map<string, Promise<string | null>>;
+
 /** Formats the changed span of a code file when the repo has a prettier config; otherwise returns `after`. */
-export async function formatChanged(root: string, rel: string, before: string, after: string): Promise<string> {
+export async function formatChanged(root: string, rel: string, before: string, after: string, lookup: ConfigLookup = new Map()): Promise<string> {
   const abs = path.join(root, rel);
-  const configFile = await prettier.resolveConfigFile(abs);
+  const dir = path.dirname(abs);
+  let found = lookup.get(dir);
+  if (!found) lookup.set(dir, (found = prettier.resolveConfigFile(abs)));
+  const configFile = await found;
   if (!configFile) return after;
   const within = path.relative(root, configFile);
   if (within.startsWith('..') || path.isAbsolute(within)) return after;

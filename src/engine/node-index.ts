@@ -28,30 +28,35 @@ interface Bucket {
 }
 
 export class NodeIndex {
+  /** Values derived from this tree while it is indexed (shared matchers), by key. */
+  readonly memo = new Map<string, unknown>();
   private readonly enter = new Map<ASTPath, number>();
   /** For pre-order number i: one past the number of its last descendant. */
   private readonly exit: number[] = [];
   private readonly buckets = new Map<string, Bucket>();
   private readonly merged = new Map<string, Bucket>();
 
-  constructor(root: Collection) {
-    let counter = 0;
-    const { enter, exit, buckets } = this;
-    for (const start of root.paths()) {
-      types.visit(start as never, {
-        visitNode(path: ASTPath) {
-          const i = counter++;
-          enter.set(path, i);
-          const type = (path.value as { type: string }).type;
-          let bucket = buckets.get(type);
-          if (!bucket) buckets.set(type, (bucket = { paths: [], order: [] }));
-          bucket.paths.push(path);
-          bucket.order.push(i);
-          this.traverse(path);
-          exit[i] = counter;
-        },
-      });
+  constructor(readonly root: Collection) {
+    filling = { index: this, counter: 0 };
+    try {
+      for (const start of root.paths()) indexer.visit(start as never);
+    } finally {
+      filling = null;
     }
+  }
+
+  /** Called by the shared visitor for each node, in document order. */
+  add(path: ASTPath, i: number): void {
+    this.enter.set(path, i);
+    const type = (path.value as { type: string }).type;
+    let bucket = this.buckets.get(type);
+    if (!bucket) this.buckets.set(type, (bucket = { paths: [], order: [] }));
+    bucket.paths.push(path);
+    bucket.order.push(i);
+  }
+
+  close(i: number, next: number): void {
+    this.exit[i] = next;
   }
 
   /** Every indexed path whose node is of `typeName` or a subtype of it, in document order. */
@@ -97,6 +102,19 @@ export class NodeIndex {
   }
 }
 
+// One visitor for every index: ast-types computes a visitor's method table
+// per visitor, which cost as much as the walk when made per file.
+let filling: { index: NodeIndex; counter: number } | null = null;
+const indexer = types.PathVisitor.fromMethodsObject({
+  visitNode(path: ASTPath) {
+    const state = filling!;
+    const i = state.counter++;
+    state.index.add(path, i);
+    this.traverse(path);
+    state.index.close(i, state.counter);
+  },
+});
+
 const subtypeCache = new Map<string, boolean>();
 function isSubtype(concrete: string, of: string): boolean {
   if (concrete === of) return true;
@@ -140,7 +158,7 @@ function install(): void {
   const original = registrations?.Node;
   if (!registrations || !original || (original as { indexed?: boolean }).indexed) return;
   const indexed: FindFn = function (this: Collection, type, filter) {
-    return (active && active.find(this, type, filter)) ?? original.call(this, type, filter);
+    return (active && active.find(this, type, filter)) ?? programOf(this, type, filter) ?? original.call(this, type, filter);
   };
   (indexed as { indexed?: boolean }).indexed = true;
   registrations.Node = indexed;
@@ -164,6 +182,44 @@ export function withIndex<T>(root: Collection, fn: () => T): T {
   } finally {
     active = outer;
   }
+}
+
+/**
+ * `root.find(j.Program)` from a parsed file is its one Program: the code that
+ * asks it (insert points, the top-level body) needs no walk, indexed or not.
+ */
+function programOf(collection: Collection, type: { toString(): string }, filter: unknown): Collection | null {
+  if (filter || type.toString() !== 'Program') return null;
+  const paths = collection.paths();
+  if (paths.length !== 1 || (paths[0]!.value as { type?: string }).type !== 'File') return null;
+  return fromPaths([paths[0]!.get('program') as ASTPath], collection, type);
+}
+
+/**
+ * Runs a read-only pass over `root` (a fixer's analysis before it edits):
+ * inside detection the tree's index is already active; in a fixer, whose
+ * earlier edits make any older index stale, a fresh one is built for `fn`
+ * and dropped after it, since edits may follow.
+ */
+export function readOnly<T>(root: Collection, fn: () => T): T {
+  if (active?.root === root) return fn();
+  const outer = active;
+  active = new NodeIndex(root);
+  try {
+    return fn();
+  } finally {
+    active = outer;
+  }
+}
+
+/**
+ * A value derived from `root` (a matcher several transforms build), made once
+ * per indexed state of the tree; made afresh when `root` is not indexed.
+ */
+export function memoized<T>(root: Collection, key: string, make: () => T): T {
+  if (active?.root !== root) return make();
+  if (!active.memo.has(key)) active.memo.set(key, make());
+  return active.memo.get(key) as T;
 }
 
 /** Drops `root`'s index: called before anything mutates the tree. */

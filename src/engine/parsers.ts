@@ -111,8 +111,13 @@ function codeParseError(err: unknown): ParseError {
   return new ParseError((e.message ?? String(err)).replace(/ \(\d+:\d+\)$/, ''), e.loc?.line ?? 1, e.loc?.column);
 }
 
+const apis = new Map<CodeParser, JSCodeshift>();
+
+/** jscodeshift bound to a parser: built once per parser (withParser re-enriches the whole API). */
 export function codeApi(parser: CodeParser): JSCodeshift {
-  return jscodeshift.withParser(parser);
+  let api = apis.get(parser);
+  if (!api) apis.set(parser, (api = jscodeshift.withParser(parser)));
+  return api;
 }
 
 function moduleSystem(file: string, text: string, j: JSCodeshift, root: Collection): 'esm' | 'cjs' {

@@ -158,6 +158,7 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
     files: discovery.files,
     inRun: (rel) => inRun.has(rel) && !failed.has(rel),
     known: repoFiles.filter((f) => !f.unreadable).map((f) => [f.path, f.text] as [string, string]),
+    stable: true,
   });
   const byPath = new Map<string, FileResult>();
   for (const r of ran) for (const f of r.files) byPath.set(f.path, f);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { PackageDir, DiscoveredFile } from '../workspace/discover.js';
 import type { ComposeServiceFacts } from '../workspace/compose.js';
 import { inventoryOf, loadFile, workspaceView, type LoadedFile } from './analyze.js';
-import { formatChanged } from './format.js';
+import { formatChanged, type ConfigLookup } from './format.js';
 import { hasNeedle } from './prefilter.js';
 import { fixFile, parseErrorFinding, scanFile, type CreatedFile } from './run-file.js';
 import { findSuppressions } from './suppress.js';
@@ -74,6 +74,14 @@ function ownerOf(service: Service | null, config: ResolvedConfig): Service | nul
   return service && !config.ignoreServices.includes(service.name) ? service : null;
 }
 
+const lookups = new WeakMap<WorkspaceView, ConfigLookup>();
+/** One prettier-config lookup per run's view: files do not change while it runs. */
+function configLookup(ws: WorkspaceView): ConfigLookup {
+  let lookup = lookups.get(ws);
+  if (!lookup) lookups.set(ws, (lookup = new Map()));
+  return lookup;
+}
+
 /** Detects (and in fix mode fixes) one loaded file. */
 export async function runLoadedFile(
   f: LoadedFile,
@@ -109,7 +117,7 @@ export async function runLoadedFile(
   result.created = out.created;
   if (out.error) result.failure = out.error;
   if (out.output !== undefined) {
-    const formatted = f.kind === 'code' ? await formatChanged(ws.root, f.path, f.text, out.output) : out.output;
+    const formatted = f.kind === 'code' ? await formatChanged(ws.root, f.path, f.text, out.output, configLookup(ws)) : out.output;
     result.change = { path: f.path, before: restore(f.text, f.shape), after: restore(formatted, f.shape), applied: out.applied };
   }
   return result;
@@ -146,6 +154,7 @@ export function packageRunner(setup: RunSetup, transforms: AnyTransform[]): Pack
     inRun: (rel) => inRun.has(rel) && !failed.has(rel),
     // Compose and workflow texts are asked for by every Dockerfile; package sources once each.
     cacheLimit: 256,
+    stable: true,
   });
   return {
     async run(task) {

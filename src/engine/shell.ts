@@ -62,23 +62,17 @@ function wordText(word: any, source: string): string {
 // mvdan-sh is Go compiled to JS and slow; the same RUN line or healthcheck is
 // met by several rules and again on every fix pass. Trees are read-only data,
 // so one parse per distinct text serves them all (bounded, oldest dropped).
-const memo = new Map<string, ShellTree | ShellSyntaxError>();
+// (A failure is not kept: its message names the place it was met.)
+const memo = new Map<string, ShellTree>();
 const MEMO_LIMIT = 4096;
 
 export function parseShell(text: string, name = 'script'): ShellTree {
-  const key = `${name}\0${text}`;
-  let hit = memo.get(key);
+  let hit = memo.get(text);
   if (hit === undefined) {
-    try {
-      hit = parseShellUncached(text, name);
-    } catch (err) {
-      if (!(err instanceof ShellSyntaxError)) throw err;
-      hit = err;
-    }
+    hit = parseShellUncached(text, name);
     if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-    memo.set(key, hit);
+    memo.set(text, hit);
   }
-  if (hit instanceof ShellSyntaxError) throw hit;
   return hit;
 }
 

@@ -4,6 +4,7 @@
 import type { Collection, JSCodeshift } from 'jscodeshift';
 import type { Document } from 'yaml';
 import type { DockerfileTree } from './dockerfile.js';
+import type { Needles } from './prefilter.js';
 import type { ShellTree } from './shell.js';
 
 export type Severity = 'blocking' | 'risky' | 'info';
@@ -190,7 +191,7 @@ export interface Transform<K extends FileKind = FileKind> {
    * the kind is parsed. Needles must over-approximate: a missing one silently
    * drops findings (test/prefilter.test.ts runs every fixture both ways).
    */
-  needles?: readonly (string | RegExp)[];
+  needles?: Needles;
   detect(ctx: ContextFor<K>): Report[];
   /** Absent for report-only modules. Must be idempotent and change nothing when it has nothing to do. */
   fix?(ctx: ContextFor<K>): FixResult<K>;

@@ -2,6 +2,7 @@
 // consume Kafka, on which port, which routes, which env vars it requires.
 // Pure: reads the tree, never changes it.
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
+import { ENV_READ, type Needles } from '../engine/prefilter.js';
 
 export interface CodeFacts {
   listens: boolean;
@@ -82,7 +83,17 @@ function literalPort(node: unknown): number | null {
  * inventory): a listen or consumer call, a health/ready route, Prisma, an env
  * read, or a `requiredEnv`-style list.
  */
-export const FACT_NEEDLES = ['listen', 'consumer', 'health', 'livez', 'liveness', 'ping', 'ready', 'prisma', 'Prisma', 'process', /required/i] as const;
+export const FACT_NEEDLES: Needles = [
+  'listen',
+  ['consumer', 'groupId'],
+  // Route strings start with a slash (HEALTH_ROUTE, READY_ROUTE).
+  /\/[\w-]*(health|livez|liveness|ping|ready|readiness)/,
+  'prisma',
+  'Prisma',
+  ENV_READ,
+  // `const requiredEnvVars = [...]`: one identifier naming both.
+  /required[\w$]*env|env[\w$]*required/i,
+];
 
 export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
   const facts: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [] };

@@ -12,6 +12,7 @@
 // unref'd timer that forces exit if shutdown hangs (below compose's 10 s
 // window). An existing handler is extended, never duplicated; SIGINT re-emits
 // SIGTERM so Ctrl-C and `docker stop` take the same path.
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
 import { lineOf, statements } from './lib/snippet.js';
@@ -273,7 +274,7 @@ const SIGINT_LINE = "process.on('SIGINT', () => process.emit('SIGTERM'));";
 
 function fix(ctx: CodeContext): boolean {
   const { j, root } = ctx;
-  const a = analyze(ctx);
+  const a = readOnly(root, () => analyze(ctx));
   const wanted = (rule: string) => a.matches.some((m) => m.rule === rule && !m.manual && !ctx.suppressed(rule, m.line));
   const stopping = wanted(NOT_STOPPED);
   const sigint = a.addSigint && (stopping || wanted(SIGINT));

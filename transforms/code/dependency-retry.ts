@@ -23,7 +23,9 @@
 //   directly in main) is reported `manual:`.
 // Files that run an HTTP server are left to listen-before-connect.
 import type { ASTPath } from 'jscodeshift';
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
+import { TOP_LEVEL_CALL } from '../../src/engine/prefilter.js';
 import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
 import { DRIVER_LABEL, dependencyMatcher } from './lib/connect-calls.js';
 import { RETRY_HELPER, ensureRetryHelper, wrapInRetry } from './lib/startup-retry.js';
@@ -410,7 +412,7 @@ function failFastConfigChecks(ctx: CodeContext, fn: LocalFunction): void {
 }
 
 function fix(ctx: CodeContext): boolean {
-  const { units } = analyze(ctx);
+  const { units } = readOnly(ctx.root, () => analyze(ctx));
   const todo = units.filter((u) => !u.points.every((p) => ctx.suppressed(RULE, p.line)));
   if (todo.length === 0) return false;
   prepareTopLevel(ctx.j, ctx.root);
@@ -430,8 +432,13 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'retry startup connects with capped exponential backoff instead of exiting; missing config still fails fast',
-  // A failure point is an awaited connect or import, or a check that throws or exits.
-  needles: ['await', 'throw', 'exit'],
+  // Startup is followed from a module-level call (`main();`, `main().catch(…)`), and a
+  // failure point is an awaited connect or import, or a check that throws or exits.
+  needles: [
+    ['await', TOP_LEVEL_CALL],
+    ['throw', TOP_LEVEL_CALL],
+    ['exit', TOP_LEVEL_CALL],
+  ],
   rules,
   detect,
   fix,

@@ -16,6 +16,7 @@
 // - keep-alive: `keepAliveTimeout = 65_000`, `headersTimeout = 66_000` (Fastify
 //   already defaults to 72 s).
 import type { ASTPath } from 'jscodeshift';
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import { applyMatches, toReport, type Match as BaseMatch } from './lib/matches.js';
 import type { CodeContext, RuleMeta, Transform } from '../../src/engine/types.js';
@@ -724,7 +725,7 @@ export const transform: Transform<'code'> = {
     return match(ctx).map(toReport);
   },
   fix(ctx) {
-    return applyMatches(ctx, match(ctx));
+    return applyMatches(ctx, readOnly(ctx.root, () => match(ctx)));
   },
 };
 

@@ -13,6 +13,7 @@
 // NestJS). NestJS and callback-style connects are reported `manual:`. The port
 // expression is left as found: port-from-env owns it.
 import type { ASTPath } from 'jscodeshift';
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import type { CodeContext, Report, Transform } from '../../src/engine/types.js';
 import { dependencyMatcher, isCall, unwrap, type AstNode, type DependencyMatcher } from './lib/connect-calls.js';
@@ -293,7 +294,7 @@ function applyMove(ctx: CodeContext, move: Move, ready: string | null, helper: s
 }
 
 function fix(ctx: CodeContext): boolean {
-  const { sites, apps } = analyze(ctx);
+  const { sites, apps } = readOnly(ctx.root, () => analyze(ctx));
   const program = ctx.root.find(ctx.j.Program).get().node as AstNode;
   const top = [...(program.body as AstNode[])];
   const moves = sites.filter((s) => s.gate?.move && !ctx.suppressed(LISTEN_RULE, s.site.line));

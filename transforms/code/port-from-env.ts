@@ -15,6 +15,7 @@
 //   crashing the import. The helper itself is left alone: other callers may
 //   want it strict, and the guard keeps the fix inside the file it reports.
 import type { ASTPath } from 'jscodeshift';
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import { applyMatches, toReport, type Match as BaseMatch } from './lib/matches.js';
 import type { CodeContext, RuleMeta, Transform } from '../../src/engine/types.js';
@@ -425,7 +426,7 @@ export const transform: Transform<'code'> = {
     return match(ctx).map(toReport);
   },
   fix(ctx) {
-    return applyMatches(ctx, match(ctx));
+    return applyMatches(ctx, readOnly(ctx.root, () => match(ctx)));
   },
 };
 

@@ -20,7 +20,9 @@
 // join the array, alternatives and container-only ones are pushed by one
 // `if` each. Other modules of a service are reported `manual:` and point at
 // the entry file; once the entry checks the variable they are quiet.
+import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
+import { ENV_READ } from '../../src/engine/prefilter.js';
 import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
 import { moduleImports, readModule } from './lib/connect-calls.js';
 import { analyzeEnv, entryCandidates, isEntryModule, type EnvAnalysis, type EnvRule, type Requirement } from './lib/env-requirements.js';
@@ -229,7 +231,7 @@ function extendBlock(ctx: CodeContext, a: EnvAnalysis, entries: Entry[]): void {
 }
 
 function fix(ctx: CodeContext): boolean {
-  const p = plan(ctx);
+  const p = readOnly(ctx.root, () => plan(ctx));
   const entries = p.entries.filter((e) => e.reqs.some((r) => !ctx.suppressed(r.rule, r.line)));
   if (entries.length === 0) return false;
   prepareTopLevel(ctx.j, ctx.root);
@@ -246,8 +248,8 @@ export const transform: Transform<'code'> = {
   id: ID,
   kind: 'code',
   description: 'validate required env vars once at startup (one line naming the missing ones, exit 1); localhost defaults become required in containers',
-  // Every rule here starts from an env read: `process.env`, `const { env } = process`.
-  needles: ['process'],
+  // Every rule here starts from an env read (`process.env.X`, `const { X } = process.env`).
+  needles: [ENV_READ],
   rules,
   detect,
   fix,

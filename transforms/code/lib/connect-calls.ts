@@ -17,6 +17,7 @@
 import path from 'node:path';
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { parse } from '../../../src/engine/parsers.js';
+import { memoized } from '../../../src/engine/node-index.js';
 import type { CodeContext } from '../../../src/engine/types.js';
 
 /** The client libraries shipshape knows. */
@@ -593,5 +594,5 @@ export function refersTo(at: ASTPath, name: string, fn: ASTPath): boolean {
 
 /** The matcher for the file of a context. */
 export function dependencyMatcher(src: ModuleSource): DependencyMatcher {
-  return new DependencyMatcher(src);
+  return memoized(src.root, `dependency-matcher:${src.path}`, () => new DependencyMatcher(src));
 }

@@ -5,6 +5,7 @@
 // provider) say. Read-only: nothing here changes a tree.
 import path from 'node:path';
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
+import { memoized } from '../../../src/engine/node-index.js';
 import { codeApi, codeParserFor } from '../../../src/engine/parsers.js';
 import { AppMatcher, type Framework } from './startup-apps.js';
 import { dependencyMatcher } from './connect-calls.js';
@@ -209,6 +210,11 @@ export function parseModule(ref: ModuleRef): ParsedModule | null {
  * AppMatcher), so the transforms can never disagree on what is a server.
  */
 export function findListenSites(ctx: CodeContext): ListenSite[] {
+  // Three transforms ask on one tree: one answer per indexed state of it (a copy each).
+  return [...memoized(ctx.root, `listen-sites:${ctx.path}`, () => listenSitesOf(ctx))];
+}
+
+function listenSitesOf(ctx: CodeContext): ListenSite[] {
   return new AppMatcher(dependencyMatcher(ctx)).findListens().flatMap((site) => {
     const object = unwrap((site.path.node as Node).callee.object);
     // An app whose origin is unknown: trust only app/server-like names.

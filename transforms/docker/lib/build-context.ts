@@ -28,7 +28,18 @@ export interface BuildContext {
 
 type Ctx = Pick<DockerfileContext, 'path' | 'tree' | 'workspace'>;
 
+// Every Dockerfile rule asks, several times per file: one answer per tree.
+const answers = new WeakMap<object, Map<string, BuildContext>>();
+
 export function buildContext(ctx: Ctx): BuildContext {
+  let byPath = answers.get(ctx.tree);
+  if (!byPath) answers.set(ctx.tree, (byPath = new Map()));
+  let answer = byPath.get(ctx.path);
+  if (!answer) byPath.set(ctx.path, (answer = inferContext(ctx)));
+  return answer;
+}
+
+function inferContext(ctx: Ctx): BuildContext {
   const plan = contextMove(ctx.workspace, ctx.path);
   if (plan && 'move' in plan) {
     const { move } = plan;

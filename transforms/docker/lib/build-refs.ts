@@ -187,6 +187,8 @@ function refsIn(kind: 'compose' | 'workflow', file: string, doc: Document, text:
 
 interface Builders {
   refs: BuildRef[];
+  /** The same references by the Dockerfile they build: every Dockerfile rule asks. */
+  byDockerfile: Map<string, BuildRef[]>;
   /** Compose and workflow files that do not parse: what they build is unknown. */
   unreadable: string[];
 }
@@ -196,7 +198,7 @@ const cache = new WeakMap<WorkspaceView, Builders>();
 function builders(ws: WorkspaceView): Builders {
   let found = cache.get(ws);
   if (!found) {
-    found = { refs: [], unreadable: [] };
+    found = { refs: [], unreadable: [], byDockerfile: new Map() };
     for (const kind of ['compose', 'workflow'] as const)
       for (const file of ws.paths(kind)) {
         const text = ws.read(file);
@@ -206,6 +208,7 @@ function builders(ws: WorkspaceView): Builders {
         if (doc.errors.length > 0) found.unreadable.push(file);
         else found.refs.push(...refsIn(kind, file, doc, text).map(({ rewrite: _, ...ref }) => ref));
       }
+    for (const ref of found.refs) found.byDockerfile.set(ref.dockerfile, [...(found.byDockerfile.get(ref.dockerfile) ?? []), ref]);
     cache.set(ws, found);
   }
   return found;
@@ -223,7 +226,7 @@ export function unreadableBuilders(ws: WorkspaceView): string[] {
 
 /** The references that build `dockerfile`. */
 export function refsTo(ws: WorkspaceView, dockerfile: string): BuildRef[] {
-  return buildRefs(ws).filter((r) => r.dockerfile === norm(dockerfile));
+  return builders(ws).byDockerfile.get(norm(dockerfile)) ?? [];
 }
 
 /**

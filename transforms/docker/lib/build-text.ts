@@ -25,9 +25,16 @@ interface RangedNode {
   getArguments(): { getValue(): string; getRange(): { start: Position; end: Position } }[];
 }
 
+// Asked for every argument of every instruction: computed once per text.
+let lastText: string | null = null;
+let lastStarts: number[] = [];
+
 function lineStarts(text: string): number[] {
+  if (text === lastText) return lastStarts;
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  lastText = text;
+  lastStarts = starts;
   return starts;
 }
 
