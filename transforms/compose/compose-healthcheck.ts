@@ -4,8 +4,10 @@
 // dependency's process starts, so the first requests hit a server that is not
 // listening yet. This adds a node-based, PORT-aware healthcheck to every HTTP
 // service (no curl in the image needed) and makes `depends_on` wait for
-// healthy dependencies. Edits go through the yaml Document API, so comments,
-// key order and anchors survive.
+// healthy dependencies. A healthcheck that exists but runs curl/wget the image
+// lacks is its own finding (healthcheck-binary-missing, the id the Dockerfile
+// rule uses for the same defect), fixed by replacing its `test`. Edits go
+// through the yaml Document API, so comments, key order and anchors survive.
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq, type Document, type Node, type Pair } from 'yaml';
 import { parseShell } from '../../src/engine/shell.js';
@@ -14,6 +16,7 @@ import { buildOf, composeEntries, environmentPort, lineOf, lookup, lookupNode, p
 import { imageFacts, imageHasBinary, serviceFor, type ImageFacts } from './lib/compose-file.js';
 
 const MISSING = 'compose-missing-healthcheck';
+const BINARY = 'healthcheck-binary-missing';
 const UNHEALTHY = 'compose-depends-on-unhealthy';
 
 /** Probe timing: the first check passes within seconds of listening; a hung server is marked unhealthy in ~35 s. */
@@ -29,7 +32,11 @@ interface Probe {
   page: boolean;
 }
 
+/** An HTTP entry without a working healthcheck: none at all (MISSING) or one whose binary the image lacks (BINARY). */
 interface MissingHealthcheck {
+  rule: typeof MISSING | typeof BINARY;
+  /** The entry's line for MISSING; the line of the broken `test` for BINARY. */
+  line: number;
   entry: ComposeEntry;
   probe: Probe | null;
   /** The entry's own healthcheck whose `test` gets replaced; null to add a whole healthcheck. */
@@ -53,8 +60,12 @@ interface Plan {
   serviceOf: Map<string, Service | null>;
 }
 
-/** `broken`: the probe runs a binary the image lacks; `own` is the entry's own healthcheck map to repair, `fromImage` when the probe is the image's HEALTHCHECK. */
-type HealthState = 'yes' | 'disabled' | 'no' | { external: string } | { broken: string; own: YAMLMap | null; fromImage: boolean };
+/**
+ * `broken`: the probe runs a binary the image lacks; `own` is the entry's own
+ * healthcheck map to repair, `test` the key it is written under (null for the
+ * image's HEALTHCHECK), `fromImage` when the probe is the image's HEALTHCHECK.
+ */
+type HealthState = 'yes' | 'disabled' | 'no' | { external: string } | { broken: string; own: YAMLMap | null; test: Node | null; fromImage: boolean };
 
 function lacks(facts: ImageFacts | null, program: string | null): program is 'curl' | 'wget' {
   return !!facts && (program === 'curl' || program === 'wget') && imageHasBinary(facts, program) === false;
@@ -85,11 +96,12 @@ function healthState(entry: ComposeEntry, doc: Document, entries: ComposeEntry[]
     if (isMap(hc) && (hc.get('disable') === true || none)) return 'disabled';
     // A probe with a binary the image lacks fails forever: as good as none, and worse for depends_on.
     const program = probeProgram(test);
-    if (lacks(facts, program)) return { broken: program, own: found.via === 'own' && isMap(hc) && !hc.anchor ? hc : null, fromImage: false };
+    const testKey = isMap(hc) ? ((hc.items.find((p) => scalarText(p.key) === 'test')?.key as Node | undefined) ?? null) : null;
+    if (lacks(facts, program)) return { broken: program, own: found.via === 'own' && isMap(hc) && !hc.anchor ? hc : null, test: testKey, fromImage: false };
     return 'yes';
   }
   // An image HEALTHCHECK applies to the compose service too.
-  if (lacks(facts, facts?.healthcheckProgram ?? null)) return { broken: facts!.healthcheckProgram!, own: null, fromImage: true };
+  if (lacks(facts, facts?.healthcheckProgram ?? null)) return { broken: facts!.healthcheckProgram!, own: null, test: null, fromImage: true };
   return facts?.healthcheck ? 'yes' : 'no';
 }
 
@@ -99,16 +111,17 @@ function portOf(entry: ComposeEntry, doc: Document, entries: ComposeEntry[], ser
 }
 
 /** Decides, for one HTTP entry without a working healthcheck, the probe to add or why not. */
-function missingHealthcheck(entry: ComposeEntry, ctx: YamlContext, entries: ComposeEntry[], service: Service, facts: ImageFacts | null, problem: string, broken: boolean): MissingHealthcheck {
+function missingHealthcheck(at: Pick<MissingHealthcheck, 'rule' | 'line' | 'entry'>, ctx: YamlContext, entries: ComposeEntry[], service: Service, facts: ImageFacts | null, problem: string, broken: boolean): MissingHealthcheck {
+  const { entry } = at;
   const name = entry.name;
   const port = portOf(entry, ctx.doc, entries, service);
   const route = service.health ?? (service.type === 'ui' ? '/' : '/health');
-  const manual = (why: string) => ({ entry, probe: null, replace: null, message: `manual: compose service "${name}" ${problem}, and ${why}` });
+  const manual = (why: string) => ({ ...at, probe: null, replace: null, message: `manual: compose service "${name}" ${problem}, and ${why}` });
   if (facts && !facts.runtimeImage.includes('node')) return manual(`its runtime image (${facts.runtimeImage}) may have no node binary for a node-based probe; add a healthcheck with a tool that image has`);
   if (port === null) return manual("shipshape cannot tell its port (no PORT in environment, no ports, none in the service's code or Dockerfile); add a healthcheck on its port");
   if (!SAFE_ROUTE.test(route)) return manual(`its health route ${JSON.stringify(route)} is not a plain path; add a healthcheck by hand`);
   return {
-    entry,
+    ...at,
     probe: { port, route, page: service.type === 'ui' && !service.health },
     replace: null,
     message: broken
@@ -130,18 +143,25 @@ function oneOffJobs(entries: ComposeEntry[]): Set<string> {
 
 /** The finding for an HTTP entry whose state is not 'yes', with the probe to write when shipshape can. */
 function httpFinding(entry: ComposeEntry, state: Exclude<HealthState, 'yes'>, ctx: YamlContext, entries: ComposeEntry[], service: Service, facts: ImageFacts | null): MissingHealthcheck {
-  const manual = (message: string) => ({ entry, probe: null, replace: null, message: `manual: compose service "${entry.name}" ${message}` });
+  const missing = { rule: MISSING, line: entry.line, entry } as const;
+  const manual = (message: string) => ({ ...missing, probe: null, replace: null, message: `manual: compose service "${entry.name}" ${message}` });
   if (state === 'disabled') return manual('is an HTTP service with its healthcheck disabled; remove `disable: true` (or test NONE) if nothing else watches it');
   if (typeof state === 'object' && 'external' in state) return manual(`extends a service in ${state.external}, which shipshape does not read; make sure one of them has a healthcheck`);
-  if (state === 'no') return missingHealthcheck(entry, ctx, entries, service, facts, 'has no healthcheck', false);
+  if (state === 'no') return missingHealthcheck(missing, ctx, entries, service, facts, 'has no healthcheck', false);
   const image = `${facts?.runtimeImage}:${facts?.runtimeTag ?? 'latest'}`;
-  const problem = state.fromImage
-    ? `has no healthcheck of its own, and its image's HEALTHCHECK runs ${state.broken}, which ${image} does not have, so it never turns healthy`
-    : `has a healthcheck that runs ${state.broken}, which its runtime image (${image}) does not have, so it never turns healthy`;
-  const m = missingHealthcheck(entry, ctx, entries, service, facts, problem, true);
-  if (state.fromImage || !m.probe) return m;
+  // The image's own broken HEALTHCHECK is reported on the Dockerfile; here the entry only lacks a healthcheck that works.
+  if (state.fromImage) {
+    const problem = `has no healthcheck of its own, and its image's HEALTHCHECK runs ${state.broken}, which ${image} does not have, so it never turns healthy`;
+    return missingHealthcheck(missing, ctx, entries, service, facts, problem, true);
+  }
+  const broken = { rule: BINARY, line: lineOf(ctx.text, state.test, entry.line), entry } as const;
+  const problem = `has a healthcheck that runs ${state.broken}, which its runtime image (${image}) does not have, so it never turns healthy`;
+  const m = missingHealthcheck(broken, ctx, entries, service, facts, problem, true);
+  if (!m.probe) return m;
   // A broken probe of the entry's own gets its `test` replaced; an inherited one is changed where it is defined.
-  return state.own ? { ...m, replace: state.own } : manual(`${problem}; it is inherited (anchor or extends), so replace the probe where it is defined`);
+  return state.own
+    ? { ...m, replace: state.own }
+    : { ...broken, probe: null, replace: null, message: `manual: compose service "${entry.name}" ${problem}; it is inherited (anchor or extends), so replace the probe where it is defined` };
 }
 
 function plan(ctx: YamlContext): Plan {
@@ -160,7 +180,7 @@ function plan(ctx: YamlContext): Plan {
     if (state === 'yes' || !service || (service.type !== 'api' && service.type !== 'ui') || jobs.has(entry.name)) continue;
     const m = httpFinding(entry, state, ctx, entries, service, facts);
     missing.push(m);
-    if (m.probe && !ctx.suppressed(MISSING, entry.line)) healthy.add(entry.name);
+    if (m.probe && !ctx.suppressed(m.rule, m.line)) healthy.add(entry.name);
   }
   const dependencies = entries.flatMap((entry) => unhealthyDependencies(entry, ctx, healthy));
   return { missing, dependencies, serviceOf };
@@ -292,6 +312,13 @@ export const transform: Transform<'compose'> = {
       rationale: 'Without a healthcheck compose (and anything reading container health) treats a hung or still-starting server as up, and depends_on cannot wait for it.',
       fixedBy: 'compose-healthcheck',
     },
+    [BINARY]: {
+      id: BINARY,
+      severity: 'blocking',
+      description: 'compose healthcheck calls curl/wget that the runtime image does not have',
+      rationale: 'The probe fails with "not found" on every run, so the container is marked unhealthy forever and every service that waits for it never starts.',
+      fixedBy: 'compose-healthcheck',
+    },
     [UNHEALTHY]: {
       id: UNHEALTHY,
       severity: 'info',
@@ -308,7 +335,7 @@ export const transform: Transform<'compose'> = {
       return service ? { service: service.name } : {};
     };
     return [
-      ...missing.map((m) => ({ rule: MISSING, line: m.entry.line, message: m.message, ...about(m.entry), ...(m.probe ? {} : { fixable: false }) })),
+      ...missing.map((m) => ({ rule: m.rule, line: m.line, message: m.message, ...about(m.entry), ...(m.probe ? {} : { fixable: false }) })),
       ...dependencies.map((d) => ({ rule: UNHEALTHY, line: d.line, message: d.message, ...about(d.owner), ...(d.form ? {} : { fixable: false }) })),
     ];
   },
@@ -316,7 +343,7 @@ export const transform: Transform<'compose'> = {
     const { missing, dependencies } = plan(ctx);
     let changed = false;
     for (const m of missing) {
-      if (!m.probe || ctx.suppressed(MISSING, m.entry.line)) continue;
+      if (!m.probe || ctx.suppressed(m.rule, m.line)) continue;
       if (m.replace) m.replace.set('test', testNode(m.probe));
       else m.entry.map.set('healthcheck', healthcheckNode(ctx.doc, m.probe));
       changed = true;

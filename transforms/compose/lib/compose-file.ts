@@ -43,6 +43,8 @@ export interface ImageFacts {
   runtimeTag: string | null;
   /** Arguments of the final stage's RUN instructions, to see what it installs. */
   runs: string[];
+  /** File names the final stage's COPY/ADD name (sources and destination), e.g. a static curl copied from another image. */
+  copied: string[];
 }
 
 export function imageFacts(build: BuildSpec | null, service: Service | null, ws: WorkspaceView): ImageFacts | null {
@@ -55,8 +57,12 @@ export function imageFacts(build: BuildSpec | null, service: Service | null, ws:
   // `FROM base AS runtime` runs on whatever `base` is built from.
   let base = final;
   const runs: string[] = [];
+  const copied: string[] = [];
   for (let i = 0; i < tree.stages.length; i++) {
     runs.push(...base.instructions.filter((x) => x.keyword === 'RUN').map((x) => x.args));
+    for (const x of base.instructions) {
+      if (x.keyword === 'COPY' || x.keyword === 'ADD') copied.push(...x.node.getArguments().map((a) => path.posix.basename(a.getValue())));
+    }
     const parent = tree.stages.find((s) => s.index < base.index && s.name !== null && s.name.toLowerCase() === base.image);
     if (!parent) break;
     base = parent;
@@ -71,6 +77,7 @@ export function imageFacts(build: BuildSpec | null, service: Service | null, ws:
     runtimeImage: base.image,
     runtimeTag: base.tag,
     runs,
+    copied,
   };
 }
 
@@ -80,7 +87,7 @@ export function imageFacts(build: BuildSpec | null, service: Service | null, ws:
  */
 export function imageHasBinary(facts: ImageFacts, binary: 'curl' | 'wget'): boolean | null {
   const install = new RegExp(`\\b(apk\\s+add|apt-get\\s+install|apt\\s+install|dnf\\s+install|yum\\s+install|microdnf\\s+install)\\b[^;&|]*\\b${binary}\\b`);
-  if (facts.runs.some((r) => install.test(r))) return true;
+  if (facts.runs.some((r) => install.test(r)) || facts.copied.includes(binary)) return true;
   const image = facts.runtimeImage;
   const tag = facts.runtimeTag ?? '';
   if (image.includes('distroless')) return false;
