@@ -7,8 +7,14 @@
 // One matcher feeds detect and fix:
 // - every `X.listen(...)` of an express/koa/fastify/nest app or a node http
 //   server: a literal port (inline or `const PORT = 3004`) becomes
-//   `Number(process.env.PORT ?? 3004)`, a missing or loopback host becomes
-//   '0.0.0.0' (Fastify: `{ port, host }`);
+//   `Number(process.env.PORT ?? 3004)`; a loopback host (inline, a constant,
+//   or the fallback of `process.env.HOST || 'localhost'`) becomes '0.0.0.0'
+//   where it is written; Fastify (and Nest on Fastify) named no host binds
+//   localhost, so it gets `host: '0.0.0.0'`.
+//   A listen that names no host on plain Node (express, koa, http, nest) is
+//   correct: Node binds the unspecified address, every interface. It is never
+//   reported on its own; '0.0.0.0' is only written into a call the port fix
+//   rewrites anyway, the shape SPEC's fixed code names.
 // - a module-level call to a port helper (same file, relative import or
 //   workspace package) that throws when its env vars are unset gets a guard at
 //   the call site, so an unset PORT falls back to the service's port instead of
@@ -22,7 +28,6 @@ import type { CodeContext, RuleMeta, Transform } from '../../src/engine/types.js
 import {
   atModuleLevel,
   bindingOf,
-  envRead,
   envReadsIn,
   findListenSites,
   importOf,
@@ -52,8 +57,8 @@ const rules: Record<string, RuleMeta> = {
   'port-not-from-env': {
     id: 'port-not-from-env',
     severity: 'blocking',
-    description: '`listen` on a literal port, `PORT` ignored, or bound to no/loopback host',
-    rationale: 'The platform routes traffic to the PORT it sets, on the container interface; a literal port or a localhost bind never receives it.',
+    description: '`listen` on a literal port (`PORT` ignored) or on a loopback host (`127.0.0.1`, `localhost`, `::1`, or Fastify with no host)',
+    rationale: 'The platform routes traffic to the PORT it sets, on the container interface; a literal port or a loopback bind never receives it. No host on plain Node is fine: it binds every interface.',
     fixedBy: ID,
   },
   'port-helper-throws-at-load': {
@@ -74,8 +79,8 @@ type Match = BaseMatch<keyof typeof rules & string>;
 interface ListenArgs {
   port: Node | undefined;
   host: Node | undefined;
-  /** Fastify/http `listen({ port, host })`. */
-  options: Node | null;
+  /** Fastify/http `listen({ port, host })`, inline or a `const` object; `at` is where it is written. */
+  options: { node: Node; at: { holder: Node; key: string | number } } | null;
 }
 
 function isCallback(site: ListenSite, node: Node): boolean {
@@ -85,13 +90,24 @@ function isCallback(site: ListenSite, node: Node): boolean {
   return !!b && (b.node.type === 'FunctionDeclaration' || isFunction(b.node.init));
 }
 
+/** The object literal `listen(opts)` passes: inline, or a `const` declared in this file. */
+function optionsOf(site: ListenSite, args: Node[]): ListenArgs['options'] {
+  const first = args[0];
+  if (first?.type === 'ObjectExpression') return { node: first, at: { holder: args, key: 0 } };
+  if (first?.type !== 'Identifier') return null;
+  const b = bindingOf(site.path, first.name);
+  const init = b?.node.type === 'VariableDeclarator' && b.parent?.node.kind === 'const' ? b.node.init : null;
+  return init?.type === 'ObjectExpression' ? { node: init, at: { holder: b!.node, key: 'init' } } : null;
+}
+
 function listenArgs(site: ListenSite): ListenArgs {
   const args = site.path.node.arguments as Node[];
-  const first = args[0];
-  if (first?.type === 'ObjectExpression') {
-    const prop = (key: string) => first.properties.find((p: Node) => (p.type === 'ObjectProperty' || p.type === 'Property') && (p.key.name ?? p.key.value) === key);
-    return { port: prop('port')?.value, host: prop('host')?.value, options: first };
+  const options = optionsOf(site, args);
+  if (options) {
+    const prop = (key: string) => options.node.properties.find((p: Node) => (p.type === 'ObjectProperty' || p.type === 'Property') && (p.key.name ?? p.key.value) === key);
+    return { port: prop('port')?.value, host: prop('host')?.value, options };
   }
+  const first = args[0];
   if (!first || isCallback(site, first)) return { port: undefined, host: undefined, options: null };
   const second = args[1];
   const host = second && !isCallback(site, second) && !isNumberLit(second) ? second : undefined;
@@ -140,22 +156,6 @@ function portState(ctx: CodeContext, site: ListenSite, port: Node): PortState {
   return readsPort(ctx, site.path, port) ? { state: 'env' } : { state: 'other' };
 }
 
-/** True when the expression may be a string at run time (TS listen overloads want a number next to a host). */
-function mayBeString(ctx: CodeContext, at: ASTPath<Node>, node: Node, depth = 0): boolean {
-  const n = unwrap(node);
-  if (!n || depth > 3) return false;
-  if (envRead(n) || isStringLit(n) || n.type === 'TemplateLiteral') return true;
-  if (n.type === 'LogicalExpression') return mayBeString(ctx, at, n.left, depth + 1) || mayBeString(ctx, at, n.right, depth + 1);
-  if (n.type === 'ConditionalExpression') return mayBeString(ctx, at, n.consequent, depth + 1) || mayBeString(ctx, at, n.alternate, depth + 1);
-  if (n.type === 'Identifier') {
-    const b = bindingOf(at, n.name);
-    if (b?.node.type !== 'VariableDeclarator') return false;
-    if (b.node.id.typeAnnotation?.typeAnnotation?.type === 'TSNumberKeyword') return false;
-    return !!b.node.init && mayBeString(ctx, at, b.node.init, depth + 1);
-  }
-  return false;
-}
-
 /** Parses one expression; recast reprints it as written here. */
 function expression(ctx: CodeContext, src: string): Node {
   return (statements(ctx, `const __value = ${src};`)[0] as Node).declarations[0].init;
@@ -166,7 +166,7 @@ function envPort(ctx: CodeContext, value: number): Node {
 }
 
 /** Sets `{ ..., key: value }` entries; a one-line object stays on one line. */
-function setOptions(ctx: CodeContext, call: Node, options: Node, values: Record<string, string>): void {
+function setOptions(ctx: CodeContext, { node: options, at }: NonNullable<ListenArgs['options']>, values: Record<string, string>): void {
   const props = options.properties as Node[];
   const keyOf = (p: Node) => p.key?.name ?? p.key?.value;
   const oneLine = options.loc && options.loc.start.line === options.loc.end.line;
@@ -180,8 +180,77 @@ function setOptions(ctx: CodeContext, call: Node, options: Node, values: Record<
   }
   const parts = props.map((p) => (keyOf(p) in values ? `${keyOf(p)}: ${values[keyOf(p)]}` : ctx.j(p).toSource({ quote: 'single' })));
   for (const [key, src] of Object.entries(values)) if (!props.some((p) => keyOf(p) === key)) parts.push(`${key}: ${src}`);
-  const args = call.arguments as Node[];
-  args[args.indexOf(options)] = expression(ctx, `{ ${parts.join(', ')} }`);
+  at.holder[at.key] = expression(ctx, `{ ${parts.join(', ')} }`);
+}
+
+/** Where a loopback host literal is written when it is not the listen argument itself. */
+interface HostSite {
+  /** The node that holds the literal, and the key it sits under. */
+  holder: Node;
+  key: string;
+}
+
+type HostState =
+  /** No host on plain Node: the unspecified address, every interface. Correct. */
+  | { state: 'default' }
+  /** No host on a framework that then binds localhost (Fastify, Nest on Fastify). */
+  | { state: 'loopback-default'; framework: string }
+  /** A loopback host, `how` it is bound for messages; `site` is null when the argument (or option) is the literal itself. */
+  | { state: 'loopback'; value: string; how: string; site: HostSite | null }
+  | { state: 'other' };
+
+const FASTIFY_ADAPTER = '@nestjs/platform-fastify';
+
+/** Nest apps created with `new FastifyAdapter()` listen like Fastify: on localhost unless told otherwise. */
+function nestOnFastify(ctx: CodeContext): boolean {
+  return ctx.root.find(ctx.j.NewExpression).some((p) => {
+    const callee = unwrap(p.node.callee);
+    return callee?.type === 'Identifier' && importOf(ctx.j, ctx.root, callee.name)?.source === FASTIFY_ADAPTER;
+  });
+}
+
+function loopbackLiteral(node: Node): string | null {
+  const n = unwrap(node);
+  return isStringLit(n) && LOOPBACK.has(n.value) ? n.value : null;
+}
+
+/**
+ * The loopback address a host expression binds, followed through `const`
+ * bindings (a `let` may be reassigned) and env fallbacks
+ * (`process.env.HOST || 'localhost'`: nothing sets HOST in a container).
+ */
+function loopbackHost(ctx: CodeContext, at: ASTPath<Node>, node: Node, depth = 0): Extract<HostState, { state: 'loopback' }> | null {
+  const n = unwrap(node);
+  const value = loopbackLiteral(n);
+  if (value !== null) return { state: 'loopback', value, how: `'${value}'`, site: null };
+  if (n?.type === 'LogicalExpression' && (n.operator === '||' || n.operator === '??') && readsEnv(ctx.j, n.left)) {
+    const fallback = loopbackLiteral(n.right);
+    if (fallback === null) return null;
+    const vars = envReadsIn(ctx.j, n.left).filter((r): r is string => typeof r === 'string');
+    const unset = vars.length ? `when ${vars.join(' and ')} ${vars.length > 1 ? 'are' : 'is'} unset` : 'by default';
+    return { state: 'loopback', value: fallback, how: `'${fallback}' ${unset}`, site: { holder: n, key: 'right' } };
+  }
+  if (n?.type !== 'Identifier' || depth > 3) return null;
+  const b = bindingOf(at, n.name);
+  if (b?.node.type !== 'VariableDeclarator' || b.parent?.node.kind !== 'const' || !b.node.init) return null;
+  const inner = loopbackHost(ctx, b, b.node.init, depth + 1);
+  if (!inner) return null;
+  return { ...inner, how: inner.site ? `${n.name}, ${inner.how}` : `${n.name} = ${inner.how}`, site: inner.site ?? { holder: b.node, key: 'init' } };
+}
+
+/**
+ * `portKnown`: the call passes its options, or a port it reads from a literal or
+ * PORT. `fastify.listen(config.server)` may be an options object that names a
+ * host: not knowing, it is left alone rather than reported.
+ */
+function hostState(ctx: CodeContext, site: ListenSite, host: Node | undefined, portKnown: boolean): HostState {
+  if (host === undefined) {
+    if (!portKnown) return { state: 'default' };
+    if (site.kind === 'fastify') return { state: 'loopback-default', framework: 'Fastify' };
+    if (site.kind === 'nest' && nestOnFastify(ctx)) return { state: 'loopback-default', framework: 'Nest on Fastify' };
+    return { state: 'default' };
+  }
+  return loopbackHost(ctx, site.path, host) ?? { state: 'other' };
 }
 
 function listenMatch(ctx: CodeContext, site: ListenSite, siblings: number): Match | null {
@@ -193,23 +262,26 @@ function listenMatch(ctx: CodeContext, site: ListenSite, siblings: number): Matc
       rule: 'port-not-from-env',
       line,
       message: 'listen() is given no port, so it picks a random one',
-      manual: `listen() without a port binds a random one; pass Number(process.env.PORT ?? <port>) and '${ANY_HOST}'`,
+      manual: 'listen() without a port binds a random one; pass Number(process.env.PORT ?? <port>)',
     };
   }
   const ps: PortState = port === undefined ? { state: 'other' } : portState(ctx, site, port);
   if (ps.state === 'path') return null; // a unix socket, not a TCP port
-  const hostValue = isStringLit(host) ? host.value : null;
-  const hostMissing = host === undefined;
-  const loopback = hostValue !== null && LOOPBACK.has(hostValue);
-  const literalPortFix = ps.state === 'literal';
-  if (!literalPortFix && !hostMissing && !loopback) return null;
+  const hs = hostState(ctx, site, host, !!options || ps.state === 'literal' || ps.state === 'env');
+  const hostWrong = hs.state === 'loopback' || hs.state === 'loopback-default';
+  if (ps.state !== 'literal' && !hostWrong) return null;
 
   const problems: string[] = [];
   if (ps.state === 'literal')
     problems.push(`takes ${ps.target === 'arg' ? 'the literal port ' : `${ps.name} = `}${ps.value}${ps.target === 'arg' ? '' : ', a literal'}, so the platform's PORT is ignored`);
-  if (hostMissing) problems.push('names no host');
-  if (loopback) problems.push(`binds '${hostValue}', unreachable from outside the container`);
-  const wanted = [ps.state === 'literal' ? `Number(process.env.PORT ?? ${ps.value})` : null, hostMissing || loopback ? `host '${ANY_HOST}'` : null].filter(Boolean);
+  if (hs.state === 'loopback') problems.push(`binds ${hs.how}, unreachable from outside the container`);
+  if (hs.state === 'loopback-default') problems.push(`names no host, so ${hs.framework} binds localhost, unreachable from outside the container`);
+  // A missing host on plain Node is no defect, so it never moves the fix into
+  // the call on its own; when the port fix rewrites the call anyway, the host
+  // is named as SPEC's fixed code has it.
+  const rewritesCall = ps.state === 'literal' && ps.target === 'arg';
+  const addHost = hs.state === 'loopback-default' || (hs.state === 'default' && rewritesCall);
+  const wanted = [ps.state === 'literal' ? `Number(process.env.PORT ?? ${ps.value})` : null, hostWrong || addHost ? `host '${ANY_HOST}'` : null].filter(Boolean);
   const callee = site.receiver ? `${site.receiver}.listen()` : 'listen()';
 
   if (ps.state === 'literal' && siblings > 1) {
@@ -220,7 +292,6 @@ function listenMatch(ctx: CodeContext, site: ListenSite, siblings: number): Matc
       manual: `${callee} ${problems.join(' and ')}, but ${siblings} servers listen in this file and only one of them can take PORT; give the others their own variables`,
     };
   }
-  const wrapNumber = !options && hostMissing && port !== undefined && ps.state !== 'literal' && ctx.parser !== 'babylon' && mayBeString(ctx, site.path, port);
   return {
     rule: 'port-not-from-env',
     line,
@@ -228,17 +299,19 @@ function listenMatch(ctx: CodeContext, site: ListenSite, siblings: number): Matc
     apply() {
       const args = call.arguments as Node[];
       if (ps.state === 'literal' && ps.target === 'const') ps.declarator.init = envPort(ctx, ps.value);
+      // A host written elsewhere (a constant, an env fallback) changes there, so every use of it agrees.
+      if (hs.state === 'loopback' && hs.site) hs.site.holder[hs.site.key] = ctx.j.stringLiteral(ANY_HOST);
+      const hostHere = addHost || (hs.state === 'loopback' && !hs.site);
       if (options) {
         const values: Record<string, string> = {};
-        if (ps.state === 'literal' && ps.target === 'arg') values.port = `Number(process.env.PORT ?? ${literal(ps.value)})`;
-        if (hostMissing || loopback) values.host = literal(ANY_HOST);
-        if (Object.keys(values).length) setOptions(ctx, call, options, values);
+        if (rewritesCall) values.port = `Number(process.env.PORT ?? ${literal(ps.value)})`;
+        if (hostHere) values.host = literal(ANY_HOST);
+        if (Object.keys(values).length) setOptions(ctx, options, values);
         return;
       }
-      if (ps.state === 'literal' && ps.target === 'arg') args[0] = envPort(ctx, ps.value);
-      else if (wrapNumber) args[0] = ctx.j.callExpression(ctx.j.identifier('Number'), [args[0]]);
-      if (hostMissing) args.splice(1, 0, ctx.j.stringLiteral(ANY_HOST));
-      if (loopback) args[1] = ctx.j.stringLiteral(ANY_HOST);
+      if (rewritesCall) args[0] = envPort(ctx, ps.value);
+      if (addHost) args.splice(1, 0, ctx.j.stringLiteral(ANY_HOST));
+      else if (hostHere) args[1] = ctx.j.stringLiteral(ANY_HOST);
     },
   };
 }

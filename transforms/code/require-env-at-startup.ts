@@ -18,14 +18,19 @@
 // The service's entry file gets one validation block after its imports (or
 // its existing `requiredEnvVars` block is extended): unconditional variables
 // join the array, alternatives and container-only ones are pushed by one
-// `if` each. Other modules of a service are reported `manual:` and point at
-// the entry file; once the entry checks the variable they are quiet.
+// `if` each. Every other module of the service (src/config/db.ts,
+// src/clients/trainer.ts) is read the same way and reported `manual:` with
+// the entry file to extend; once the entry checks the variable it is quiet. A
+// module that starts something itself (`connectDb().catch(…)`) is still not
+// the entry when package.json#main names another file or the entry file
+// imports it: the one check belongs where the process starts.
 import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import { ENV_READ } from '../../src/engine/prefilter.js';
 import type { CodeContext, Report, RuleMeta, Transform } from '../../src/engine/types.js';
-import { moduleImports, readModule } from './lib/connect-calls.js';
-import { analyzeEnv, entryCandidates, isEntryModule, type EnvAnalysis, type EnvRule, type Requirement } from './lib/env-requirements.js';
+import type { Collection, JSCodeshift } from 'jscodeshift';
+import { moduleImports, readModule, requireSource, resolveRelative } from './lib/connect-calls.js';
+import { analyzeEnv, entryCandidates, isEntryModule, isMainModule, type EnvAnalysis, type EnvRule, type Requirement } from './lib/env-requirements.js';
 import { afterImportsIndex, literal, statements } from './lib/snippet.js';
 import { spacedStatements } from './lib/startup-retry.js';
 import { idName, memberCall, moduleBindings, prepareTopLevel, programBody, unwrap, type AnyNode } from './lib/worker-ast.js';
@@ -34,6 +39,7 @@ const ID = 'require-env-at-startup';
 const REQUIRED_ARRAY = 'requiredEnvVars';
 const MISSING_LIST = 'missingVars';
 const CODE_EXTENSIONS = ['.ts', '.js', '.mts', '.mjs', '.cts', '.cjs', '.tsx', '.jsx'];
+const SCRIPT_EXT = /\.(c|m)?[jt]sx?$/;
 
 const rules: Record<EnvRule, RuleMeta> = {
   'missing-env-validation': {
@@ -141,10 +147,84 @@ function entryFile(ctx: CodeContext): string | null {
   return null;
 }
 
+/** Every module specifier the file loads: imports (side-effect ones too), re-exports, `require` and `import()` of a literal. */
+function loadedSpecifiers(j: JSCodeshift, root: Collection): string[] {
+  const out: string[] = [];
+  const add = (v: unknown) => void (typeof v === 'string' && out.push(v));
+  root.find(j.ImportDeclaration).forEach((p) => add(p.node.source.value));
+  root.find(j.ExportAllDeclaration).forEach((p) => add(p.node.source.value));
+  root.find(j.ExportNamedDeclaration).forEach((p) => add(p.node.source?.value));
+  root.find(j.CallExpression).forEach((p) => {
+    const n = p.node as AnyNode;
+    add(n.callee.type === 'Import' ? n.arguments[0]?.value : requireSource(n));
+  });
+  root.find(j.ImportExpression).forEach((p) => add((p.node as AnyNode).source?.value));
+  return out;
+}
+
+/** True when `from` loads `target` through relative imports, a few hops deep. */
+function loads(ctx: CodeContext, from: string, target: string, depth = 4): boolean {
+  const seen = new Set<string>([from]);
+  let frontier = [from];
+  for (let hop = 0; hop < depth && frontier.length; hop++) {
+    const next: string[] = [];
+    for (const file of frontier) {
+      const src = readModule(ctx.workspace, file);
+      if (!src) continue;
+      for (const spec of loadedSpecifiers(src.j, src.root)) {
+        const rel = resolveRelative(ctx.workspace, file, spec);
+        if (rel === target) return true;
+        if (rel && !seen.has(rel)) {
+          seen.add(rel);
+          next.push(rel);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return false;
+}
+
+/**
+ * True when the image's CMD/ENTRYPOINT runs this module (`node dist/worker.js`
+ * for src/worker.ts): a package with a second process has a second entry.
+ */
+function startedByImage(ctx: CodeContext): boolean {
+  const cmd = ctx.service?.entrypoint;
+  if (!cmd || !ctx.service) return false;
+  const prefix = ctx.service.dir === '.' ? '' : `${ctx.service.dir}/`;
+  if (!ctx.path.startsWith(prefix)) return false;
+  const stem = ctx.path.slice(prefix.length).replace(SCRIPT_EXT, '').replace(/^src\//, '');
+  return cmd
+    .split(/[\s"',[\]]+/)
+    .filter((token) => SCRIPT_EXT.test(token))
+    .some((token) => {
+      const run = token.replace(SCRIPT_EXT, '').replace(/^\.\//, '');
+      return run === stem || run.endsWith(`/${stem}`);
+    });
+}
+
+/**
+ * Whether the startup check belongs in this module. isEntryModule also says
+ * yes to a module that only starts its own work at load (`connectDb()`); when
+ * package.json#main names another file, or another entry-looking file that
+ * starts the service (not a barrel) loads this one, that file is where the
+ * process starts.
+ */
+function isEntry(ctx: CodeContext): boolean {
+  if (!isEntryModule(ctx.j, ctx.root, ctx.path, ctx.service)) return false;
+  if (isMainModule(ctx.path, ctx.service) || startedByImage(ctx)) return true;
+  const entry = entryFile(ctx);
+  if (!entry) return true;
+  if (isMainModule(entry, ctx.service)) return false;
+  const src = readModule(ctx.workspace, entry);
+  return !(src && isEntryModule(src.j, src.root, entry, ctx.service) && loads(ctx, entry, ctx.path));
+}
+
 function plan(ctx: CodeContext): Plan {
   const analysis = analyzeEnv(ctx.j, ctx.root);
   if (analysis.requirements.length === 0) return { matches: [], entries: [], analysis };
-  if (!isEntryModule(ctx.j, ctx.root, ctx.path, ctx.service)) {
+  if (!isEntry(ctx)) {
     const entry = entryFile(ctx);
     const src = entry ? readModule(ctx.workspace, entry) : null;
     const covered = src ? analyzeEnv(src.j, src.root).covered : new Set<string>();

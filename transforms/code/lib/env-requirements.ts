@@ -4,10 +4,16 @@
 // A variable is *required* when it is read with no default (`process.env.X`,
 // `process.env.X as string`, `process.env.A || process.env.B`) and its name
 // says it is a URL or a secret, when a check throws without it, or when its
-// default is a localhost URL (fine on a laptop, wrong in a container). It is
-// *covered* when startup code checks it: the audit's `requiredEnvVars` block,
-// a module-level `if (!process.env.X) ...exit/throw`, or such a check inside a
-// function that startup code calls (`initialize()` from `main()`).
+// default is a localhost URL (fine on a laptop, wrong in a container) — written
+// inline, in a module constant (`|| DEFAULT_URL`) or as the else branch of
+// `process.env.X ? process.env.X : 'http://localhost:…'`. It is *covered* when
+// startup code checks it: the audit's `requiredEnvVars` block, a module-level
+// `if (!process.env.X) ...exit/throw`, or such a check inside a function that
+// startup code calls (`initialize()` from `main()`).
+// Code in the branch a container never takes (`isProd ? url : url ||
+// 'http://localhost'`, `if (process.env.NODE_ENV !== 'production')`) is local
+// development and requires nothing; a read in the branch it does take is
+// required under that branch's condition.
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { envName } from '../../../src/workspace/code-facts.js';
 import { lineOf } from './snippet.js';
@@ -24,6 +30,7 @@ import {
   sourceOf,
   startupScopes,
   stringValue,
+  unexported,
   unwrap,
   type AnyNode,
 } from './worker-ast.js';
@@ -41,6 +48,9 @@ export const REQUIRED_NAME = /(^|_)(URL|URI|SECRET|TOKEN|PASSWORD|KEY|DSN)$/;
 /** A service's own "am I in a container" flag, e.g. `process.env.DOCKER === 'true'`. */
 const CONTAINER_FLAGS = new Set(['DOCKER', 'IN_DOCKER', 'IS_DOCKER', 'RUNNING_IN_DOCKER', 'CONTAINER', 'IN_CONTAINER', 'IS_CONTAINER', 'RUNNING_IN_CONTAINER']);
 export const DEFAULT_CONTAINER_FLAG = "process.env.NODE_ENV === 'production'";
+/** NODE_ENV values: the ones a container runs with, and the ones it never does. */
+const CONTAINER_ENVS = new Set(['production', 'prod', 'staging']);
+const LOCAL_ENVS = new Set(['development', 'dev', 'local', 'test']);
 const LOCALHOST = /^(?:[a-z][\w+.-]*:\/\/)?(?:[^@/\s]*@)?(?:localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)(?::\d+)?(?:[/?#,]|$)/i;
 
 export interface Requirement {
@@ -117,6 +127,15 @@ function chainOf(read: ASTPath): Chain {
   return { top, names, fallback };
 }
 
+/** `process.env.X ? process.env.X : fallback` is `process.env.X || fallback` written out. */
+function conditionalChain(chain: Chain): Chain {
+  const parent = chain.top.parent as ASTPath | null;
+  const cond = parent?.node as AnyNode | undefined;
+  if (cond?.type !== 'ConditionalExpression' || cond.test !== chain.top.node || chain.fallback || chain.names.length === 0) return chain;
+  const again = envName(unwrap(cond.consequent));
+  return again && chain.names.includes(again) ? { top: parent!, names: chain.names, fallback: cond.alternate } : chain;
+}
+
 /** Where a chain's value goes: tested (`if (process.env.X)`, `!x`, `x === 'y'`) or used. */
 function isTest(chain: Chain): boolean {
   const parent = chain.top.parent?.node as AnyNode | undefined;
@@ -135,10 +154,21 @@ function isEmpty(n: AnyNode | null): boolean {
   return !u || stringValue(u) === '' || u.type === 'NullLiteral' || idName(u) === 'undefined' || (u.type === 'Literal' && u.value === null);
 }
 
-function classify(fallback: AnyNode | null): Fallback {
+/** The text of a string or template literal, template holes left out (`http://localhost:${port}` → `http://localhost:`). */
+function literalText(n: AnyNode | null): string | null {
+  if (!n) return null;
+  return stringValue(n) ?? (n.type === 'TemplateLiteral' ? n.quasis.map((q: AnyNode) => q.value.cooked).join('') : null);
+}
+
+/** Resolves a name to the module-level `const` it denotes at a path, or null. */
+type ConstOf = (at: ASTPath, name: string) => AnyNode | null;
+
+function classify(fallback: AnyNode | null, at?: ASTPath, constOf?: ConstOf): Fallback {
   if (isEmpty(fallback)) return { kind: 'none' };
   const f = unwrap(fallback);
-  const text = stringValue(f) ?? (f.type === 'TemplateLiteral' ? f.quasis.map((q: AnyNode) => q.value.cooked).join('') : null);
+  // `|| DEFAULT_TRAINER_URL`: a module constant holding the localhost URL.
+  const named = idName(f) && at && constOf ? constOf(at, f.name) : null;
+  const text = literalText(f) ?? literalText(named);
   if (text !== null && LOCALHOST.test(text)) return { kind: 'localhost', value: text };
   if (f.type === 'ConditionalExpression') {
     if (isEmpty(f.consequent)) return { kind: 'guarded', when: f.test, negate: false };
@@ -159,6 +189,83 @@ function containerFlag(j: JSCodeshift, root: Collection): string {
     .filter((p) => ['===', '=='].includes(p.node.operator) && [p.node.left, p.node.right].some((side) => CONTAINER_FLAGS.has(envName(side) ?? '')))
     .nodes()[0];
   return found ? sourceOf(j, found) : DEFAULT_CONTAINER_FLAG;
+}
+
+/** Module-level `const` initialisers by name: what a name means when nothing shadows it. */
+function moduleConsts(j: JSCodeshift, root: Collection): ConstOf {
+  const consts = new Map<string, AnyNode>();
+  for (const s of programBody(j, root)) {
+    const decl = unexported(s);
+    if (decl.type === 'VariableDeclaration' && decl.kind === 'const')
+      for (const d of decl.declarations as AnyNode[]) if (idName(d.id) && d.init) consts.set(d.id.name, unwrap(d.init));
+  }
+  return (at, name) => {
+    const init = consts.get(name);
+    if (!init) return null;
+    const declaring = (at as { scope?: { lookup(n: string): { isGlobal?: boolean } | null } }).scope?.lookup(name);
+    return !declaring || declaring.isGlobal ? init : null;
+  };
+}
+
+/**
+ * Whether a test holds in a container: true for `process.env.NODE_ENV ===
+ * 'production'`, `process.env.DOCKER === 'true'`, `!isLocal`; false for
+ * `NODE_ENV !== 'production'`, `NODE_ENV === 'development'`; null when it is no
+ * container test. Names are followed to the module constant they hold.
+ */
+function containerPolarity(test: AnyNode, at: ASTPath, constOf: ConstOf, depth = 0): boolean | null {
+  const t = unwrap(test);
+  if (depth > 3) return null;
+  if (t.type === 'UnaryExpression' && t.operator === '!') {
+    const inner = containerPolarity(t.argument, at, constOf, depth + 1);
+    return inner === null ? null : !inner;
+  }
+  if (CONTAINER_FLAGS.has(envName(t) ?? '')) return true;
+  if (idName(t)) {
+    const init = constOf(at, t.name);
+    return init ? containerPolarity(init, at, constOf, depth + 1) : null;
+  }
+  if (t.type !== 'BinaryExpression' || !['===', '==', '!==', '!='].includes(t.operator)) return null;
+  const negated = t.operator.startsWith('!');
+  const [env, other] = envName(t.left) ? [envName(t.left), stringValue(t.right)] : [envName(t.right), stringValue(t.left)];
+  if (!env || other === null) return null;
+  let holds: boolean | null = null;
+  if (env === 'NODE_ENV') holds = CONTAINER_ENVS.has(other) ? true : LOCAL_ENVS.has(other) ? false : null;
+  else if (CONTAINER_FLAGS.has(env)) holds = ['true', '1', 'yes'].includes(other) ? true : ['false', '0', 'no', ''].includes(other) ? false : null;
+  return holds === null ? null : holds !== negated;
+}
+
+/** The source of a container test, followed through constants so it reads the same in any file. */
+function containerSource(j: JSCodeshift, test: AnyNode, at: ASTPath, constOf: ConstOf, negate = false): string {
+  const t = unwrap(test);
+  const init = idName(t) ? constOf(at, t.name) : null;
+  if (init) return containerSource(j, init, at, constOf, negate);
+  if (t.type === 'UnaryExpression' && t.operator === '!') return containerSource(j, t.argument, at, constOf, !negate);
+  if (negate && t.type === 'BinaryExpression' && NEGATED[t.operator]) return `${sourceOf(j, t.left)} ${NEGATED[t.operator]} ${sourceOf(j, t.right)}`;
+  const src = sourceOf(j, t);
+  return negate ? `!${/^[\w$.]+$/.test(src) ? src : `(${src})`}` : src;
+}
+
+const NEGATED: Record<string, string> = { '===': '!==', '!==': '===', '==': '!=', '!=': '==' };
+
+/**
+ * The container branch a path sits in: 'local' inside a branch a container
+ * never takes, else the source of the innermost container condition whose
+ * branch holds it, else null.
+ */
+function containerBranch(j: JSCodeshift, path: ASTPath, constOf: ConstOf): 'local' | { when: string } | null {
+  let when: string | null = null;
+  for (let child = path, p = path.parent as ASTPath | null; p; child = p, p = p.parent as ASTPath | null) {
+    const n = p.node as AnyNode;
+    if (n.type !== 'ConditionalExpression' && n.type !== 'IfStatement') continue;
+    const branch = n.consequent === child.node ? true : n.alternate === child.node ? false : null;
+    if (branch === null) continue;
+    const polarity = containerPolarity(n.test, p, constOf);
+    if (polarity === null) continue;
+    if (polarity !== branch) return 'local';
+    when ??= containerSource(j, n.test, p, constOf, !branch);
+  }
+  return when === null ? null : { when };
 }
 
 /** `if (!x)`, `if (!process.env.X || !y)`: the operands a failing check rejects when empty. */
@@ -207,6 +314,7 @@ export function analyzeEnv(j: JSCodeshift, root: Collection): EnvAnalysis {
   const scopes = startupScopes(j, root);
   const block = validationBlock(j, root);
   const flag = containerFlag(j, root);
+  const constOf = moduleConsts(j, root);
   const covered = new Set<string>();
   for (const e of block.array?.elements ?? []) {
     const v = stringValue(e);
@@ -220,9 +328,11 @@ export function analyzeEnv(j: JSCodeshift, root: Collection): EnvAnalysis {
     if (!envName(p.node)) return;
     const parent = p.parent?.node as AnyNode | undefined;
     if (parent?.type === 'AssignmentExpression' && parent.left === p.node) return; // a write, not a read
-    const chain = chainOf(p);
+    const chain = conditionalChain(chainOf(p));
     if (seen.has(chain.top.node as AnyNode)) return;
     seen.add(chain.top.node as AnyNode);
+    // `X ? X : fallback` reads X again in its consequent: one chain, not two.
+    if (chain.top.node !== p.node && chain.top.node.type === 'ConditionalExpression') seen.add(chain.top.node.consequent);
     chains.push(chain);
   });
   // `const { DATABASE_URL, SECRET = 'dev' } = process.env`: one chain per property.
@@ -265,7 +375,7 @@ export function analyzeEnv(j: JSCodeshift, root: Collection): EnvAnalysis {
       if (names.length === 0 || !checks) continue;
       if (runsAtStartup(p, scopes)) names.forEach((n) => covered.add(n));
       else {
-        const fb = carried ? classify(carried.fallback) : ({ kind: 'none' } as Fallback);
+        const fb = carried ? classify(carried.fallback, carried.top, constOf) : ({ kind: 'none' } as Fallback);
         if (fb.kind === 'localhost' || fb.kind === 'default') continue; // the check never fires; the default is the finding
         late.push({ rule: 'env-checked-late', names, when: fb.kind === 'guarded' ? conditionSource(j, fb.when, fb.negate) : null, line: lineOf(p.node) });
         names.forEach((n) => lateNames.add(n));
@@ -286,11 +396,13 @@ export function analyzeEnv(j: JSCodeshift, root: Collection): EnvAnalysis {
     if (c.names.length === 0 || isTest(c)) continue;
     const guard = tested.get(scopeOf(c.top));
     if (c.names.some((n) => covered.has(n) || lateNames.has(n) || guard?.has(n))) continue;
-    const fb = classify(c.fallback);
+    const branch = containerBranch(j, c.top, constOf);
+    if (branch === 'local') continue; // local development only: a container never runs it
+    const fb = classify(c.fallback, c.top, constOf);
     const line = lineOf(c.top.node);
-    if (fb.kind === 'localhost') reads.push({ rule: 'localhost-default-in-container', names: c.names, when: flag, line, fallback: fb.value });
+    if (fb.kind === 'localhost') reads.push({ rule: 'localhost-default-in-container', names: c.names, when: branch?.when ?? flag, line, fallback: fb.value });
     else if (fb.kind === 'guarded') reads.push({ rule: 'missing-env-validation', names: c.names, when: conditionSource(j, fb.when, fb.negate), line });
-    else if (fb.kind === 'none' && c.names.some((n) => REQUIRED_NAME.test(n))) reads.push({ rule: 'missing-env-validation', names: c.names, when: null, line });
+    else if (fb.kind === 'none' && c.names.some((n) => REQUIRED_NAME.test(n))) reads.push({ rule: 'missing-env-validation', names: c.names, when: branch?.when ?? null, line });
   }
 
   const byKey = new Map<string, Requirement>();
@@ -309,7 +421,7 @@ export function analyzeEnv(j: JSCodeshift, root: Collection): EnvAnalysis {
  */
 export function isEntryModule(j: JSCodeshift, root: Collection, path: string, service: ServiceShape | null): boolean {
   if (service?.type === 'lib') return false;
-  if (service && mainCandidates(service).includes(stemOf(path))) return true;
+  if (isMainModule(path, service)) return true;
   const fns = localFunctions(j, root);
   const callsLocal = (node: AnyNode): boolean => {
     const e = unwrap(node);
@@ -325,6 +437,11 @@ export function isEntryModule(j: JSCodeshift, root: Collection, path: string, se
     if (!m || !runsAtStartup(p, scopes)) return false;
     return m.property === 'listen' || (m.property === 'run' && /consumer/i.test(idName(m.object) ?? ''));
   });
+}
+
+/** True when package.json#main names this module (its source, for a built main). */
+export function isMainModule(path: string, service: ServiceShape | null): boolean {
+  return !!service && service.type !== 'lib' && mainCandidates(service).includes(stemOf(path));
 }
 
 export interface ServiceShape {
