@@ -12,11 +12,26 @@
 // apps and routes in lib/startup-apps.ts (Express, Fastify, Koa, node:http,
 // NestJS). NestJS and callback-style connects are reported `manual:`. The port
 // expression is left as found: port-from-env owns it.
+//
+// A service may connect through another of its modules: a relatively imported
+// or required helper counts as a connect where it is called; a module that
+// connects as it is imported (`import './db'`) still needs /ready, but nothing
+// in this file knows when it is done, so that finding is `manual:`.
 import type { ASTPath } from 'jscodeshift';
 import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
 import type { CodeContext, Report, Transform } from '../../src/engine/types.js';
-import { dependencyMatcher, isCall, unwrap, type AstNode, type DependencyMatcher } from './lib/connect-calls.js';
+import {
+  connectingImports,
+  dependencyMatcher,
+  DRIVER_LABEL,
+  findAllConnectCalls,
+  isCall,
+  unwrap,
+  type AstNode,
+  type ConnectingImport,
+  type DependencyMatcher,
+} from './lib/connect-calls.js';
 import { insertAfterImports, lineOf, statements } from './lib/snippet.js';
 import { AppMatcher, existingRoutes, HEALTH_ROUTE, type HttpApp, type ListenSite } from './lib/startup-apps.js';
 import { awaitedConnects, gateOf, type Move, type StartupGate } from './lib/startup-gates.js';
@@ -98,18 +113,37 @@ function routesManual(app: HttpApp, gate: StartupGate | null): string | null {
   return null;
 }
 
-function planApp(ctx: CodeContext, deps: DependencyMatcher, { site, gate }: SitePlan, connects: boolean): AppPlan | null {
+/** How the file reaches its dependencies: connect calls of its own (helpers included), or only modules that connect as they load. */
+interface Connects {
+  calls: boolean;
+  onImport: ConnectingImport | null;
+}
+
+function connectsOf(deps: DependencyMatcher): Connects {
+  const calls = findAllConnectCalls(deps).length > 0;
+  return { calls, onImport: calls ? null : (connectingImports(deps)[0] ?? null) };
+}
+
+/** Why the ready flag cannot be placed when the only connect happens inside an imported module as it loads. */
+function onImportManual({ module, line, driver }: ConnectingImport): string {
+  return `manual: ${module} (loaded by the import at line ${line}) connects to ${DRIVER_LABEL[driver]} as it loads, so nothing here knows when it is connected; export its connect promise or a ready flag from there and serve it on /ready`;
+}
+
+function planApp(ctx: CodeContext, deps: DependencyMatcher, { site, gate }: SitePlan, connects: Connects): AppPlan | null {
   const { app } = site;
   const routes = existingRoutes(ctx, app, ctx.service);
   const addHealth = !routes.health;
-  const addReady = connects && !routes.ready;
+  const addReady = (connects.calls || !!connects.onImport) && !routes.ready;
   if (!addHealth && !addReady) return null;
   const manual = routesManual(app, gate);
   const plan: AppPlan = { app, site, addHealth, addReady, healthManual: manual, readyManual: manual, readyAfter: null };
   const moves = !!gate?.move && !ctx.suppressed(LISTEN_RULE, site.line);
   if (addReady && !manual && !moves) {
     plan.readyAfter = gate ? null : lastConnectAfterListen(ctx, deps, site);
-    if (!plan.readyAfter) plan.readyManual = 'manual: cannot tell where the dependencies finish connecting; set a ready flag after the connects and serve it on /ready';
+    if (!plan.readyAfter)
+      plan.readyManual = connects.onImport
+        ? onImportManual(connects.onImport)
+        : 'manual: cannot tell where the dependencies finish connecting; set a ready flag after the connects and serve it on /ready';
   }
   return plan;
 }
@@ -119,7 +153,7 @@ function analyze(ctx: CodeContext): Analysis {
   const listens = new AppMatcher(deps).findListens();
   if (listens.length === 0) return { sites: [], apps: [] };
   const sites = listens.map((site) => ({ site, gate: gateOf(ctx, deps, site) }));
-  const connects = deps.findConnectCalls().length > 0;
+  const connects = connectsOf(deps);
   const apps: AppPlan[] = [];
   const seen = new Set<unknown>();
   for (const s of sites) {

@@ -14,6 +14,8 @@
 //   deps.findConnectCalls()    // every connect call of the file, with line and label
 //   deps.clientOf(expr)        // driver when `expr` is (rooted at) a client: `prisma`, `this.redis`, `mongoose.connection`
 //   deps.clients()             // bindings that hold a client: [{ key: 'pool' | 'this.redis', driver }]
+//   connectOfCall(deps, call)  // connectOf, plus a whole-module require called as a function
+//   connectingImports(deps)    // relative imports whose module connects as it loads (`import './db'`)
 import path from 'node:path';
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { parse } from '../../../src/engine/parsers.js';
@@ -345,6 +347,12 @@ export class DependencyMatcher {
     return kind === 'kafka' ? 'kafkajs' : kind;
   }
 
+  /** The function behind an export name (`export function x`, `exports.x = ...`, `module.exports = x` as 'default'), or null. */
+  exportedFunctionPath(name: string): ASTPath | null {
+    const local = this.exported.get(name);
+    return (local && this.functions.get(local)) || null;
+  }
+
   /** The resolved path of a relative import source, or null. */
   resolve(spec: string): string | null {
     return resolveRelative(this.src.workspace, this.src.path, spec);
@@ -595,4 +603,136 @@ export function refersTo(at: ASTPath, name: string, fn: ASTPath): boolean {
 /** The matcher for the file of a context. */
 export function dependencyMatcher(src: ModuleSource): DependencyMatcher {
   return memoized(src.root, `dependency-matcher:${src.path}`, () => new DependencyMatcher(src));
+}
+
+// ---------------------------------------------------------------------------
+// Imported modules that connect. connectOf reads a whole-module CommonJS
+// require as a namespace (`db.connect()`), so calling the module itself
+// (`const connectDB = require('./config/db'); connectDB()`) finds nothing, and
+// a module that connects when it is merely imported (`import './db'`) has no
+// call in the importer at all. These extend the matcher for the startup
+// rules without changing what connectOf answers.
+
+/** The function a module exports under `name` ('default' for `module.exports = fn` / `export default`), or null. */
+export function exportedFunction(deps: DependencyMatcher, name: string): ASTPath | null {
+  const { j, root } = deps.src;
+  const named = deps.exportedFunctionPath(name);
+  if (named || name !== 'default') return named;
+  // `module.exports = async () => {...}`: an anonymous export the index does not name.
+  const found = root
+    .find(j.AssignmentExpression, { operator: '=' })
+    .filter((p) => isModuleExports(p.node.left as AstNode) && /Function/.test(unwrap(p.node.right as AstNode)?.type ?? ''))
+    .paths()[0];
+  return found ? (found.get('right') as ASTPath) : null;
+}
+
+/** True when no function boundary lies between the path and the program: the code runs when the module loads. */
+function atModuleLevel(p: ASTPath): boolean {
+  for (let cur = p.parent as ASTPath | null; cur; cur = cur.parent as ASTPath | null) if (/Function|Method/.test(cur.node.type)) return false;
+  return true;
+}
+
+/**
+ * connectOf, plus a call of a whole-module require whose module exports a
+ * connecting function: `const connectDB = require('./config/db'); connectDB()`
+ * with `module.exports = connectDB` (or an anonymous function) there.
+ */
+export function connectOfCall(deps: DependencyMatcher, call: ASTPath): ConnectMatch | null {
+  const direct = deps.connectOf(call);
+  if (direct) return direct;
+  const node = call.node as AstNode;
+  const callee = isCall(node) ? unwrap(node.callee) : null;
+  if (callee?.type !== 'Identifier') return null;
+  const name = callee.name as string;
+  const binding = deps.imports.get(name);
+  const scope = call.scope?.lookup?.(name);
+  if (!binding || binding.name !== '*' || !binding.source.startsWith('.') || (scope && !scope.isGlobal)) return null;
+  const rel = deps.resolve(binding.source);
+  const other = rel ? moduleMatcher(deps.src.workspace, rel) : null;
+  const fn = other ? exportedFunction(other, 'default') : null;
+  const found = fn && other ? other.functionConnect(fn, name) : null;
+  return found && { driver: found.driver, helper: name };
+}
+
+/** Every call of the file that connects, by connectOfCall, in source order. */
+export function findAllConnectCalls(deps: DependencyMatcher): ConnectCall[] {
+  const { j, root } = deps.src;
+  const out: ConnectCall[] = [];
+  root.find(j.CallExpression).forEach((p) => {
+    const m = connectOfCall(deps, p);
+    if (m) out.push({ ...m, path: p, line: (p.node as AstNode).loc?.start.line ?? 1, label: DRIVER_LABEL[m.driver] });
+  });
+  return out;
+}
+
+/** A relative import whose module connects as soon as it is loaded. */
+export interface ConnectingImport {
+  /** The import source as written: './db'. */
+  source: string;
+  /** The module that connects (the imported one, or one it imports in turn), relative to the workspace root. */
+  module: string;
+  /** 1-based line of the import. */
+  line: number;
+  driver: Driver;
+}
+
+/** Relative module sources a file loads: `import ... from './x'`, `import './x'`, `require('./x')` at module level. */
+export function relativeLoads(deps: DependencyMatcher): { source: string; line: number }[] {
+  const { j, root } = deps.src;
+  const out: { source: string; line: number }[] = [];
+  root.find(j.ImportDeclaration).forEach((p) => {
+    const decl = p.node as AstNode;
+    if (decl.importKind === 'type' || typeof decl.source?.value !== 'string') return;
+    const specifiers = (decl.specifiers ?? []) as AstNode[];
+    if (specifiers.length > 0 && specifiers.every((s) => s.importKind === 'type')) return;
+    out.push({ source: decl.source.value as string, line: decl.loc?.start.line ?? 1 });
+  });
+  root.find(j.CallExpression).forEach((p) => {
+    const source = requireSource(p.node as AstNode);
+    if (source && atModuleLevel(p)) out.push({ source, line: (p.node as AstNode).loc?.start.line ?? 1 });
+  });
+  return out.filter((s) => s.source.startsWith('.'));
+}
+
+/** The driver a module connects to while it loads: a connect at module level, directly or through a local helper it calls there. */
+function connectsOnLoad(deps: DependencyMatcher): Driver | null {
+  const { j, root } = deps.src;
+  let found: Driver | null = null;
+  root.find(j.CallExpression).forEach((p) => {
+    if (!found && atModuleLevel(p)) found = connectOfCall(deps, p)?.driver ?? null;
+  });
+  return found;
+}
+
+/**
+ * The relatively imported modules that connect to a dependency when they are
+ * loaded (`import './db'` where db.ts calls `mongoose.connect(...)` at its top
+ * level), followed through their own relative imports.
+ */
+export function connectingImports(deps: DependencyMatcher): ConnectingImport[] {
+  const out: ConnectingImport[] = [];
+  const seen = new Set<string>([deps.src.path]);
+  const loads = (m: DependencyMatcher, depth: number): { module: string; driver: Driver } | null => {
+    const own = connectsOnLoad(m);
+    if (own) return { module: m.src.path, driver: own };
+    if (depth >= MAX_MODULE_DEPTH) return null;
+    for (const { source } of relativeLoads(m)) {
+      const rel = m.resolve(source);
+      if (!rel || seen.has(rel)) continue;
+      seen.add(rel);
+      const next = moduleMatcher(m.src.workspace, rel);
+      const found = next && loads(next, depth + 1);
+      if (found) return found;
+    }
+    return null;
+  };
+  for (const { source, line } of relativeLoads(deps)) {
+    const rel = deps.resolve(source);
+    if (!rel || seen.has(rel)) continue;
+    seen.add(rel);
+    const m = moduleMatcher(deps.src.workspace, rel);
+    const found = m && loads(m, 1);
+    if (found) out.push({ source, line, ...found });
+  }
+  return out;
 }

@@ -11,7 +11,7 @@
 // Pure: reads the tree; listen-before-connect applies the move.
 import type { ASTPath } from 'jscodeshift';
 import type { CodeContext } from '../../../src/engine/types.js';
-import { DRIVER_LABEL, isCall, isMember, propertyName, refersTo, unwrap, type AstNode, type DependencyMatcher } from './connect-calls.js';
+import { connectOfCall, DRIVER_LABEL, isCall, isMember, propertyName, refersTo, unwrap, type AstNode, type DependencyMatcher } from './connect-calls.js';
 import type { HttpApp, ListenSite } from './startup-apps.js';
 import { isRetryWrapped } from './startup-retry.js';
 import {
@@ -80,7 +80,8 @@ const MANUAL = {
 };
 
 function connectAt(deps: DependencyMatcher, call: ASTPath): AwaitedConnect | null {
-  const m = deps.connectOf(call);
+  // connectOfCall: a helper reached through a whole-module require (`const connectDB = require('./db')`) counts too.
+  const m = connectOfCall(deps, call);
   return m && { call, node: call.node as AstNode, label: DRIVER_LABEL[m.driver], wrapped: isRetryWrapped(call) };
 }
 
