@@ -56,15 +56,20 @@ const report = (ruleId: string, line: number, message: string): Report => ({ rul
 
 /** node flags that take the next argument as their value. */
 const NODE_VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--title']);
+/** Loaders that run TypeScript source and map a `.js` specifier to its `.ts` file. */
+const TS_LOADER = /^(?:ts-node|tsx|@swc-node\/register|@esbuild-kit|esbuild-register|@swc\/register)(?:\/|$)/;
 
-/** The script node is told to run, or null (`node -e`, a REPL, not node at all). */
+/** The script node is told to run, or null (`node -e`, a REPL, a TypeScript loader, not node at all). */
 function nodeScript(argv: string[]): string | null {
   if (path.posix.basename(argv[0] ?? '') !== 'node') return null;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') return null;
-    if (NODE_VALUE_FLAGS.has(a)) i++;
-    else if (!a.startsWith('-')) return a;
+    const [flag, inline] = a.split('=', 2) as [string, string | undefined];
+    if (NODE_VALUE_FLAGS.has(flag)) {
+      const value = inline ?? argv[++i] ?? '';
+      if (TS_LOADER.test(value)) return null;
+    } else if (!a.startsWith('-')) return a;
   }
   return null;
 }
@@ -75,14 +80,9 @@ function cmdPathMismatch(ctx: DockerfileContext): Report[] {
   if (!run || !script || script.includes('$')) return [];
   const workdir = workdirAt(ctx.tree, run.instr);
   if (workdir === null) return [];
-  const inContainer = path.posix.resolve(workdir, script);
-  const dir = ctx.service?.dir ?? path.posix.dirname(ctx.path);
-  const marker = `/${dir}/`;
-  const at = dir === '.' ? -1 : inContainer.lastIndexOf(marker);
-  const relative = at >= 0 ? inContainer.slice(at + marker.length) : path.posix.relative(workdir, inContainer);
-  if (relative.startsWith('..')) return [];
-  const verdict = checkEntry(ctx.workspace, dir, ctx.service?.manifest ?? {}, join(dir, relative));
+  const verdict = checkEntry(ctx, path.posix.resolve(workdir, script));
   if (!verdict || verdict.ok) return [];
+  const dir = ctx.service?.dir ?? path.posix.dirname(ctx.path);
   const expected = verdict.expected ? `; the build emits ${path.posix.relative(dir, verdict.expected)}` : '';
   return [report('cmd-path-mismatch', run.instr.line, `${run.instr.keyword} runs ${script} in ${workdir}, which the build never produces: ${verdict.reason}${expected}`)];
 }
