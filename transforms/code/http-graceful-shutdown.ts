@@ -11,6 +11,13 @@
 //   server; an uncaptured `app.listen()` is captured as `const server`;
 // - a SIGTERM handler that does not close the server: close it first thing in
 //   the handler, never a second handler; SIGINT missing: mirror SIGTERM;
+// - "does not close" is decided by lib/shutdown-reach.ts, which follows the
+//   handler into methods, helpers of the service's own modules, handlers in
+//   modules that import this one, and libraries that close the server
+//   (socket.io, terminus, http-terminator, stoppable, close-with-grace). What
+//   it cannot follow never becomes a "never closed": silent when a close
+//   exists, `manual:` saying what was not followed otherwise; a close the
+//   fix would duplicate (App.stop(), a handler in another module) is manual;
 // - NestJS: `app.enableShutdownHooks()` before `app.listen`, so SIGTERM runs
 //   the providers' onModuleDestroy/beforeApplicationShutdown/onApplicationShutdown;
 // - keep-alive: `keepAliveTimeout = 65_000`, `headersTimeout = 66_000` (Fastify
@@ -24,7 +31,6 @@ import {
   bindingOf,
   findListenSites,
   freeName,
-  importOf,
   isFunction,
   isInside,
   isNumberLit,
@@ -40,6 +46,8 @@ import {
   type ListenSite,
   type Node,
 } from './lib/http-server.js';
+import { Reach, receiverIsServer, type Verdict } from './lib/shutdown-reach.js';
+import { registrations, resolveFunction, type Registration } from './lib/shutdown-signals.js';
 import { statements } from './lib/snippet.js';
 
 const ID = 'http-graceful-shutdown';
@@ -89,106 +97,9 @@ type Match = BaseMatch<RuleId>;
 // ---------------------------------------------------------------------------
 // Signal handlers
 
-interface Registration {
-  /** The `process.on(...)` call. */
-  path: ASTPath<Node>;
-  signals: string[];
-  /** The array literal the signals come from (`['SIGTERM'].forEach(...)`), if any. */
-  list: Node | null;
-  /** The handler function and its path, when it is local. */
-  fn: { node: Node; path: ASTPath<Node> } | null;
-}
-
-const LISTEN_METHODS = new Set(['on', 'once', 'addListener', 'prependListener']);
-
-/** The array literal a loop variable walks: `[..].forEach((sig) => ..)`, `for (const sig of [..])`. */
-function loopedSignals(path: ASTPath<Node>, name: string): Node | null {
-  for (let p = path.parent; p; p = p.parent) {
-    const n = p.node;
-    if (isFunction(n) && n.params.some((x: Node) => x.type === 'Identifier' && x.name === name)) {
-      const call = p.parent?.node;
-      const callee = call?.type === 'CallExpression' ? call.callee : null;
-      if (callee?.type === 'MemberExpression' && propName(callee) === 'forEach' && callee.object.type === 'ArrayExpression') return callee.object;
-      return null;
-    }
-    if (n.type === 'ForOfStatement' && n.right.type === 'ArrayExpression') {
-      const decl = n.left.type === 'VariableDeclaration' ? n.left.declarations[0]?.id : n.left;
-      if (decl?.type === 'Identifier' && decl.name === name) return n.right;
-    }
-  }
-  return null;
-}
-
-function resolveFunction(at: ASTPath<Node>, node: Node): { node: Node; path: ASTPath<Node> } | null {
-  if (isFunction(node)) return { node, path: at };
-  if (node?.type !== 'Identifier') return null;
-  const b = bindingOf(at, node.name);
-  if (!b) return null;
-  if (b.node.type === 'FunctionDeclaration') return { node: b.node, path: b };
-  if (b.node.type === 'VariableDeclarator' && isFunction(b.node.init)) return { node: b.node.init, path: b.get('init') };
-  return null;
-}
-
-function registrations(ctx: CodeContext): Registration[] {
-  const { j, root } = ctx;
-  const out: Registration[] = [];
-  root.find(j.CallExpression).forEach((p) => {
-    const callee = p.node.callee as Node;
-    if (callee.type !== 'MemberExpression' || callee.object.type !== 'Identifier' || callee.object.name !== 'process') return;
-    if (!LISTEN_METHODS.has(propName(callee) ?? '')) return;
-    const [sig, handler] = p.node.arguments as Node[];
-    let signals: string[] = [];
-    let list: Node | null = null;
-    if (isStringLit(sig)) signals = [sig.value];
-    else if (sig?.type === 'Identifier') {
-      list = loopedSignals(p, sig.name);
-      signals = list ? list.elements.filter(isStringLit).map((e: Node) => e.value) : [];
-    }
-    if (!signals.length) return;
-    out.push({ path: p, signals, list, fn: resolveFunction(p.get('arguments', 1), handler) });
-  });
-  return out;
-}
-
-/** The handler and every local function it calls, a few levels deep. */
-function reachable(fn: { node: Node; path: ASTPath<Node> }, ctx: CodeContext): { node: Node; path: ASTPath<Node> }[] {
-  const { j } = ctx;
-  const seen = [fn];
-  for (let i = 0; i < seen.length && seen.length < 12; i++) {
-    j(seen[i]!.path)
-      .find(j.CallExpression)
-      .forEach((c) => {
-        const next = resolveFunction(c, unwrap(c.node.callee));
-        if (next && !seen.some((s) => s.node === next.node)) seen.push(next);
-      });
-  }
-  return seen;
-}
-
 function calleeName(callee: Node): string {
   const c = unwrap(callee);
   return c.type === 'Identifier' ? c.name : (propName(c) ?? '');
-}
-
-/**
- * True when one of the functions calls `<name>.close(...)` for a name in
- * `names`, or hands the server to a helper (`stopServer(server)`) we trust to.
- */
-function closes(ctx: CodeContext, fns: { path: ASTPath<Node> }[], names: Set<string>): boolean {
-  const { j } = ctx;
-  const named = (n: Node) => {
-    const u = unwrap(n);
-    return u?.type === 'Identifier' && names.has(u.name);
-  };
-  return fns.some(
-    (f) =>
-      j(f.path)
-        .find(j.MemberExpression)
-        .some((m) => propName(m.node) === 'close' && named(m.node.object)) ||
-      j(f.path)
-        .find(j.CallExpression)
-        .some((c) => /close|stop|shutdown|terminate/i.test(calleeName(c.node.callee)) && (c.node.arguments as Node[]).some(named)),
-  );
 }
 
 /**
@@ -245,7 +156,11 @@ function serverOf(ctx: CodeContext, site: ListenSite): Server | 'manual' {
     const scope = blockOf(b);
     return scope ? { site, name: site.receiver, capture: false, nullable: false, scope, created: listenStmt.stmt.node, createdIn: listenStmt.body } : 'manual';
   }
-  if (site.kind === 'http' && site.receiver) {
+  // `this.server.listen()`: the server lives in a field, which no shutdown
+  // function next to the listen call can close for the class.
+  const object = unwrap(call.node.callee.object);
+  if (!site.receiver && object.type === 'MemberExpression' && object.object.type === 'ThisExpression' && (site.kind === 'http' || site.kind === 'unknown' || receiverIsServer(site))) return 'manual';
+  if ((site.kind === 'http' || receiverIsServer(site)) && site.receiver) {
     const b = bindingOf(call, site.receiver);
     const decl = b && statementOf(b);
     if (!decl || b?.node.type !== 'VariableDeclarator') return 'manual';
@@ -502,15 +417,53 @@ function forwardsSignal(handler: Node): boolean {
   return call?.type === 'CallExpression' && call.arguments.some((a: Node) => isStringLit(a) && a.value === 'SIGTERM');
 }
 
-function shutdownMatches(ctx: CodeContext, server: Server, regs: Registration[]): Match[] {
+/** The SIGTERM registrations of this file (process.on and close-with-grace). */
+function sigterm(regs: Registration[]): Registration[] {
+  return regs.filter((r) => r.signals.includes('SIGTERM'));
+}
+
+/**
+ * Findings for a verdict that is not "open with a handler in this file to
+ * extend": null when the caller should go on with its own fix. Every shape
+ * that points elsewhere (a handler in another module, a close nothing calls)
+ * is manual: the fixer must never add a second shutdown path next to one.
+ */
+function indirectMatches(verdict: Verdict, line: number, what: string, inFile: boolean): Match[] | null {
+  const rule = 'no-graceful-shutdown';
+  if (verdict.type === 'closed') return [];
+  if (verdict.type === 'unknown') {
+    // Silent when a close exists and is likely reached through what we
+    // cannot follow; otherwise say what could not be followed, never
+    // "never closed".
+    return verdict.silent ? [] : [{ rule, line, message: `shipshape cannot tell whether SIGTERM closes the ${what}`, manual: `${verdict.why}; check that SIGTERM closes the ${what}` }];
+  }
+  if (verdict.elsewhere && !inFile) {
+    const at = `${verdict.elsewhere.file} (line ${verdict.elsewhere.line})`;
+    return [{ rule, line, message: `the SIGTERM handler in ${at} never closes the ${what} started here`, manual: `the SIGTERM handler in ${at} never closes the ${what} started here; close it there` }];
+  }
+  if (verdict.unreached && !inFile) {
+    const u = verdict.unreached;
+    return [{ rule, line, message: `${u.what} closes the ${what} but no SIGTERM handler calls it`, manual: `${u.what} (${u.file}:${u.line}) closes the ${what} but no SIGTERM handler calls it; call it from process.on('SIGTERM', ...)` }];
+  }
+  return null;
+}
+
+function unreachedNote(verdict: Verdict): string {
+  return verdict.type === 'open' && verdict.unreached ? ` (${verdict.unreached.what} at line ${verdict.unreached.line} closes it, but the handler never calls it)` : '';
+}
+
+function shutdownMatches(ctx: CodeContext, server: Server, regs: Registration[], verdict: Verdict): Match[] {
   const { j, root } = ctx;
   const line = server.site.line;
   const what = server.site.kind === 'fastify' ? `Fastify app \`${server.name}\`` : 'HTTP server';
-  const term = regs.filter((r) => r.signals.includes('SIGTERM'));
+  const term = sigterm(regs);
   const sigint = regs.some((r) => r.signals.includes('SIGINT'));
-  const names = new Set(server.capture ? [] : [server.name]);
-  const closing = term.find((r) => r.fn && closes(ctx, reachable(r.fn, ctx), names));
-  if (closing) return sigint ? [] : [sigintMatch(ctx, closing, lineOf(closing.path.node))];
+  if (verdict.type === 'closed') {
+    const by = verdict.by;
+    return !by || by.library || sigint ? [] : [sigintMatch(ctx, by, lineOf(by.path.node))];
+  }
+  const indirect = indirectMatches(verdict, line, what, term.length > 0);
+  if (indirect) return indirect;
 
   if (!term.length) {
     return [
@@ -532,7 +485,7 @@ function shutdownMatches(ctx: CodeContext, server: Server, regs: Registration[])
   // A SIGTERM handler exists but leaves the server open: extend it.
   const reg = term[0]!;
   const regLine = lineOf(reg.path.node);
-  const message = `the SIGTERM handler (line ${regLine}) never closes the ${what}: in-flight requests are cut; close it first thing in the handler`;
+  const message = `the SIGTERM handler (line ${regLine}) never closes the ${what}${unreachedNote(verdict)}: in-flight requests are cut; close it first thing in the handler`;
   const worker = reg.fn && workerOf(reg.fn);
   const visible = !!worker && isInsideBody(worker.path, server.scope);
   const hoist = !visible && worker ? hoistPlan(ctx, server) : null;
@@ -542,7 +495,7 @@ function shutdownMatches(ctx: CodeContext, server: Server, regs: Registration[])
       : worker.node.body.type !== 'BlockStatement'
         ? 'the handler is a single expression'
         : `\`${server.name}\` is not in scope there`;
-    return [{ rule: 'no-graceful-shutdown', line: regLine, message, manual: `the SIGTERM handler (line ${regLine}) never closes the ${what} and ${why}; call ${server.name}.close() in it` }];
+    return [{ rule: 'no-graceful-shutdown', line: regLine, message, manual: `the SIGTERM handler (line ${regLine}) never closes the ${what}${unreachedNote(verdict)} and ${why}; call ${server.name}.close() in it` }];
   }
   const out: Match[] = [
     {
@@ -563,8 +516,32 @@ function shutdownMatches(ctx: CodeContext, server: Server, regs: Registration[])
       },
     },
   ];
-  if (!sigint) out.push(sigintMatch(ctx, reg, regLine));
+  if (!sigint && !reg.library) out.push(sigintMatch(ctx, reg, regLine));
   return out;
+}
+
+/**
+ * A server shipshape cannot capture (a class field, a returned listen()):
+ * nothing to fix here, but a followed SIGTERM path that provably leaves it
+ * open is still reported, as manual.
+ */
+function uncapturedMatches(site: ListenSite, regs: Registration[], verdict: Verdict): Match[] {
+  const rule = 'no-graceful-shutdown';
+  const term = sigterm(regs);
+  const indirect = indirectMatches(verdict, site.line, 'HTTP server', term.length > 0);
+  if (indirect) return indirect;
+  if (!term.length) {
+    return [{ rule, line: site.line, message: 'the HTTP server is never closed on SIGTERM', manual: 'the HTTP server is never closed on SIGTERM and its listen() result is not a statement shipshape can capture; keep the server in a variable and close it on SIGTERM' }];
+  }
+  const regLine = lineOf(term[0]!.path.node);
+  return [
+    {
+      rule,
+      line: regLine,
+      message: `the SIGTERM handler (line ${regLine}) never closes the HTTP server${unreachedNote(verdict)}`,
+      manual: `the SIGTERM handler (line ${regLine}) never closes the HTTP server${unreachedNote(verdict)}; ${verdict.type === 'open' && verdict.unreached ? `call ${verdict.unreached.what} from the handler` : `close the server listening at line ${site.line} from the handler`}`,
+    },
+  ];
 }
 
 /**
@@ -654,11 +631,13 @@ function keepAliveMatches(ctx: CodeContext, server: Server, ka: KeepAlive): Matc
   ];
 }
 
-function nestMatches(ctx: CodeContext, server: Server, regs: Registration[]): Match[] {
+function nestMatches(ctx: CodeContext, server: Server, regs: Registration[], verdict: () => Verdict): Match[] {
   const { site } = server;
-  const term = regs.filter((r) => r.signals.includes('SIGTERM'));
+  const term = sigterm(regs);
   if (callsMethod(ctx, 'enableShutdownHooks')) return [];
-  if (term.some((r) => r.fn && closes(ctx, reachable(r.fn, ctx), new Set([server.name])))) return [];
+  const v = verdict();
+  // app.close() on the SIGTERM path, or reached through code we cannot follow.
+  if (v.type === 'closed' || (v.type === 'unknown' && v.silent)) return [];
   const hooks = nestHooks(ctx);
   const rule: RuleId = hooks.length ? 'nest-shutdown-hooks-missing' : 'no-graceful-shutdown';
   const first = hooks[0];
@@ -666,7 +645,12 @@ function nestMatches(ctx: CodeContext, server: Server, regs: Registration[]): Ma
     ? `${first.cls}.${first.method}() (${first.file}:${first.line})${hooks.length > 1 ? ` and ${hooks.length - 1} more hook(s) never run` : ' never runs'}: Nest ignores SIGTERM until app.enableShutdownHooks() is called; call it before listen`
     : 'the Nest app ignores SIGTERM, so in-flight requests are cut on every deploy: call app.enableShutdownHooks() before listen';
   if (term.length) {
-    return [{ rule, line: site.line, message, manual: `a SIGTERM handler (line ${lineOf(term[0]!.path.node)}) exists but never calls ${server.name}.close(); call it there, or replace the handler with ${server.name}.enableShutdownHooks()` }];
+    const handler = `a SIGTERM handler (line ${lineOf(term[0]!.path.node)})`;
+    const manual =
+      v.type === 'unknown'
+        ? `${v.why}; make sure ${handler} calls ${server.name}.close(), or replace it with ${server.name}.enableShutdownHooks()`
+        : `${handler} exists but never calls ${server.name}.close(); call it there, or replace the handler with ${server.name}.enableShutdownHooks()`;
+    return [{ rule, line: site.line, message, manual }];
   }
   return [
     {
@@ -681,18 +665,10 @@ function nestMatches(ctx: CodeContext, server: Server, regs: Registration[]): Ma
   ];
 }
 
-/** True when `@godaddy/terminus` (createTerminus) already owns the server's shutdown. */
-function usesTerminus(ctx: CodeContext): boolean {
-  return ctx.root.find(ctx.j.CallExpression).some((p) => {
-    const callee = p.node.callee as Node;
-    return callee.type === 'Identifier' && callee.name === 'createTerminus' && importOf(ctx.j, ctx.root, 'createTerminus')?.source === '@godaddy/terminus';
-  });
-}
-
 function match(ctx: CodeContext): Match[] {
   const sites = findListenSites(ctx);
   if (!sites.length) return [];
-  const regs = registrations(ctx);
+  const regs = registrations(ctx.j, ctx.root);
   if (sites.length > 1) {
     const s = sites[0]!;
     const closed = regs.some((r) => r.signals.includes('SIGTERM'));
@@ -702,14 +678,11 @@ function match(ctx: CodeContext): Match[] {
   }
   const site = sites[0]!;
   const server = serverOf(ctx, site);
-  if (server === 'manual') {
-    return regs.some((r) => r.signals.includes('SIGTERM'))
-      ? []
-      : [{ rule: 'no-graceful-shutdown', line: site.line, message: 'the HTTP server is never closed on SIGTERM', manual: 'the HTTP server is never closed on SIGTERM and its listen() result is not a statement shipshape can capture; keep the server in a variable and close it on SIGTERM' }];
-  }
+  const verdict = () => new Reach(ctx, site).verdict(regs);
+  if (server === 'manual') return uncapturedMatches(site, regs, verdict());
   const ka = keepAliveState(ctx);
-  if (site.kind === 'nest') return [...nestMatches(ctx, server, regs), ...keepAliveMatches(ctx, server, ka)];
-  const shutdown = usesTerminus(ctx) ? [] : shutdownMatches(ctx, server, regs);
+  if (site.kind === 'nest') return [...nestMatches(ctx, server, regs, verdict), ...keepAliveMatches(ctx, server, ka)];
+  const shutdown = shutdownMatches(ctx, server, regs, verdict());
   // Shutdown first: keep-alive lines then land between the server and the handler.
   return [...shutdown, ...keepAliveMatches(ctx, server, ka)];
 }
