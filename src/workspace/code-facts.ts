@@ -1,5 +1,9 @@
 // What the inventory learns from one parsed code file: does it listen, does it
 // consume Kafka, on which port, which routes, which env vars it requires.
+// Routes count wherever the service registers them: a framework call
+// (`app.get('/health')`), a `req.url ===` test, a library that serves them
+// (@godaddy/terminus `healthChecks` keys) or a controller's decorators
+// (NestJS `@Controller('health')` + `@Get()`).
 // Pure: reads the tree, never changes it.
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { ENV_READ, type Needles } from '../engine/prefilter.js';
@@ -78,6 +82,109 @@ function literalPort(node: unknown): number | null {
   return null;
 }
 
+/** Records a route path when it is the first liveness or readiness route seen. */
+function noteRoute(facts: CodeFacts, route: string): void {
+  if (!facts.health && HEALTH_ROUTE.test(route)) facts.health = route;
+  if (!facts.ready && READY_ROUTE.test(route)) facts.ready = route;
+}
+
+// Loose node shape for the library and decorator shapes below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Node = { type: string; [key: string]: any };
+
+const TYPE_WRAPPERS = new Set(['TSAsExpression', 'TSSatisfiesExpression', 'TSTypeAssertion', 'TSNonNullExpression', 'ParenthesizedExpression']);
+
+function bare(node: unknown): Node | null {
+  let n = node as Node | null | undefined;
+  while (n && TYPE_WRAPPERS.has(n.type)) n = n.expression as Node;
+  return n ?? null;
+}
+
+/** A string literal's value (a template without expressions too), else null. */
+function stringOf(node: unknown): string | null {
+  const n = bare(node);
+  if ((n?.type === 'StringLiteral' || n?.type === 'Literal') && typeof n.value === 'string') return n.value;
+  if (n?.type === 'TemplateLiteral' && n.expressions.length === 0) return (n.quasis[0]?.value?.cooked as string | undefined) ?? null;
+  return null;
+}
+
+/** A property's key as written: `healthChecks`, `'/health'`; null when computed. */
+function keyOf(prop: Node): string | null {
+  if (prop.computed) return null;
+  return prop.key?.type === 'Identifier' ? (prop.key.name as string) : stringOf(prop.key);
+}
+
+/** Variables initialised with an object literal, by name: options handed to a library by reference. */
+function objectBindings(j: JSCodeshift, root: Collection): Map<string, Node> {
+  const out = new Map<string, Node>();
+  root.find(j.VariableDeclarator).forEach((p) => {
+    const id = p.node.id as Node;
+    const init = bare(p.node.init);
+    if (id.type === 'Identifier' && init?.type === 'ObjectExpression') out.set(id.name as string, init);
+  });
+  return out;
+}
+
+/** The object literal an expression is, directly or through a variable that holds one. */
+function objectOf(node: unknown, objects: Map<string, Node>): Node | null {
+  const n = bare(node);
+  if (n?.type === 'ObjectExpression') return n;
+  return n?.type === 'Identifier' ? (objects.get(n.name as string) ?? null) : null;
+}
+
+/** @godaddy/terminus: `createTerminus(server, options)` (`terminus(...)` before v4). */
+const TERMINUS = new Set(['createTerminus', 'terminus']);
+
+/** The routes terminus serves: each key of `options.healthChecks` that is a path. */
+function terminusRoutes(options: unknown, objects: Map<string, Node>): string[] {
+  const props = (objectOf(options, objects)?.properties ?? []) as Node[];
+  const checks = props.find((p) => p.type !== 'SpreadElement' && keyOf(p) === 'healthChecks');
+  const routes = ((checks?.type !== 'ObjectMethod' && objectOf(checks?.value, objects)?.properties) || []) as Node[];
+  return routes.flatMap((p) => {
+    const key = p.type === 'SpreadElement' ? null : keyOf(p);
+    return key?.startsWith('/') ? [key] : [];
+  });
+}
+
+/** Class decorators that mount a controller at a path, and method decorators that answer GET on one. */
+const CONTROLLER_DECORATORS = new Set(['Controller', 'JsonController']);
+const GET_DECORATORS = new Set(['Get', 'All', 'Head']);
+
+/** The paths a route decorator names: `('health')`, `()`, `(['health', 'healthz'])`, `({ path: 'health' })`; null when not literal. */
+function decoratorPaths(decorator: Node): string[] | null {
+  const call = bare(decorator.expression);
+  if (call?.type !== 'CallExpression') return null;
+  let arg = bare(call.arguments[0]);
+  if (!arg) return [''];
+  if (arg.type === 'ObjectExpression') {
+    const path = (arg.properties as Node[]).find((p) => p.type !== 'SpreadElement' && keyOf(p) === 'path');
+    if (!path) return [''];
+    arg = bare(path.value);
+  }
+  const items = arg?.type === 'ArrayExpression' ? (arg.elements as unknown[]) : [arg];
+  const paths = items.map(stringOf);
+  return paths.every((s): s is string => s !== null) ? paths : null;
+}
+
+function decoratorName(decorator: Node): string | null {
+  const call = bare(decorator.expression);
+  const callee = call?.type === 'CallExpression' ? bare(call.callee) : null;
+  return callee?.type === 'Identifier' ? (callee.name as string) : null;
+}
+
+/** Routes a controller class answers GET on: its mount path joined with each handler's (NestJS, routing-controllers). */
+function controllerRoutes(cls: Node): string[] {
+  const mount = ((cls.decorators ?? []) as Node[]).find((d) => CONTROLLER_DECORATORS.has(decoratorName(d) ?? ''));
+  const prefixes = mount ? decoratorPaths(mount) : null;
+  if (!prefixes) return [];
+  const join = (...parts: string[]) => `/${parts.map((s) => s.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+  return ((cls.body?.body ?? []) as Node[]).flatMap((member) =>
+    ((member.decorators ?? []) as Node[])
+      .filter((d) => GET_DECORATORS.has(decoratorName(d) ?? ''))
+      .flatMap((d) => (decoratorPaths(d) ?? []).flatMap((path) => prefixes.map((prefix) => join(prefix, path)))),
+  );
+}
+
 /**
  * Text without which codeFacts finds nothing (the prefilter for the
  * inventory): a listen or consumer call, a health/ready route, Prisma, an env
@@ -86,8 +193,10 @@ function literalPort(node: unknown): number | null {
 export const FACT_NEEDLES: Needles = [
   'listen',
   ['consumer', 'groupId'],
-  // Route strings start with a slash (HEALTH_ROUTE, READY_ROUTE).
+  // Route strings start with a slash (HEALTH_ROUTE, READY_ROUTE); terminus `healthChecks` keys do too.
   /\/[\w-]*(health|livez|liveness|ping|ready|readiness)/,
+  // A controller decorator's path has none: `@Get('health')`, `@Controller('ready')`.
+  [/@(?:Controller|JsonController|Get|All|Head)\s*\(/, /health|livez|liveness|ping|ready|readiness/],
   'prisma',
   'Prisma',
   ENV_READ,
@@ -99,6 +208,7 @@ export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
   const facts: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [] };
   const required = new Set<string>();
   const portVars = new Map<string, number>();
+  const objects = objectBindings(j, root);
 
   root.find(j.VariableDeclarator).forEach((p) => {
     const id = p.node.id as { type: string; name?: string };
@@ -127,20 +237,18 @@ export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
       if (opts?.type === 'ObjectExpression' && opts.properties?.some((pr) => pr.key?.name === 'groupId')) facts.consumesKafka = true;
     }
     const route = args[0] as { type?: string; value?: unknown } | undefined;
-    if (name && ['get', 'all', 'route', 'head', 'use'].includes(name) && typeof route?.value === 'string') {
-      if (!facts.health && HEALTH_ROUTE.test(route.value)) facts.health = route.value;
-      if (!facts.ready && READY_ROUTE.test(route.value)) facts.ready = route.value;
-    }
+    if (name && ['get', 'all', 'route', 'head', 'use'].includes(name) && typeof route?.value === 'string') noteRoute(facts, route.value);
+    if (name && TERMINUS.has(name)) for (const r of terminusRoutes(args[1], objects)) noteRoute(facts, r);
   });
 
   // http.createServer handlers compare req.url against the route.
   root.find(j.BinaryExpression).forEach((p) => {
     const sides = [p.node.left, p.node.right] as { type?: string; value?: unknown }[];
-    for (const s of sides) {
-      if (typeof s.value !== 'string') continue;
-      if (!facts.health && HEALTH_ROUTE.test(s.value)) facts.health = s.value;
-      if (!facts.ready && READY_ROUTE.test(s.value)) facts.ready = s.value;
-    }
+    for (const s of sides) if (typeof s.value === 'string') noteRoute(facts, s.value);
+  });
+
+  root.find(j.ClassDeclaration).forEach((p) => {
+    for (const r of controllerRoutes(p.node as unknown as Node)) noteRoute(facts, r);
   });
 
   root.find(j.ImportDeclaration).forEach((p) => {

@@ -11,7 +11,7 @@ import type { AnyTransform, FileKind, PackageManagerInfo, ResolvedConfig, Servic
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(REPO, 'fixtures');
 /** Top-level fixture folders that are not transform ids. */
-export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'verify', 'generators']);
+export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'verify', 'generators', 'precision', 'bad-input']);
 
 export interface CaseConfig {
   /**

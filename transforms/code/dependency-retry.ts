@@ -30,6 +30,15 @@
 //   directly in main) is reported `manual:`.
 // A file whose HTTP listen waits for a connect is left to listen-before-connect,
 // which moves the listen first and retries those connects itself.
+//
+// Only the service's long-running process is held to this. A one-off job (a
+// migration run as its own compose service or CI step, a seed script) must
+// exit non-zero when it fails, and retrying its connect forever would hang the
+// rollout waiting for it. The file's own startup counts when package.json#main,
+// the image's CMD or a start script runs it, when it listens or consumes, when
+// it is the entry or the entry loads it; not when the entry exists and never
+// loads it, nor, with no entry to tell, when it is named like a job (migrate,
+// seed, scripts/, bin/, cli, job) or run by a package.json script of its own.
 import type { ASTPath } from 'jscodeshift';
 import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
@@ -45,7 +54,7 @@ import {
   relativeLoads,
   type DependencyMatcher,
 } from './lib/connect-calls.js';
-import { entryCandidates, isEntryModule } from './lib/env-requirements.js';
+import { entryCandidates, isEntryModule, isMainModule } from './lib/env-requirements.js';
 import { AppMatcher } from './lib/startup-apps.js';
 import { gateOf } from './lib/startup-gates.js';
 import { RETRY_HELPER, ensureRetryHelper, wrapInRetry } from './lib/startup-retry.js';
@@ -62,6 +71,7 @@ import {
   memberCall,
   moduleBindings,
   prepareTopLevel,
+  runsAtStartup,
   sourceOf,
   startupScopes,
   topLevelNodes,
@@ -487,8 +497,6 @@ function failurePoints(ctx: CodeContext, fns: Map<string, LocalFunction>, starts
   const out: FailurePoint[] = [];
   const found = new Set<AnyNode>();
   const seen = new Set<AnyNode>();
-  let startup: boolean | undefined;
-  const startsService = () => (startup ??= runsAtServiceStartup(ctx));
 
   /** A local call's outcome: a rejection when the function is async, else a throw where it is called. */
   const callOutcome = (call: AnyNode, local: LocalFunction, body: AnyNode, escape: Escape): Outcome => {
@@ -532,7 +540,7 @@ function failurePoints(ctx: CodeContext, fns: Map<string, LocalFunction>, starts
         const made = m && idName(m.object) ? memberCall(assigned.get(m.object.name))?.property : undefined;
         const label = dep && !dep.helper ? DRIVER_LABEL[dep.driver] : made === 'consumer' || made === 'producer' ? DRIVER_LABEL.kafkajs : callLabel(ctx, n);
         const outcome = flow.rejected(n, body, escape);
-        if (outcome !== 'unhandled' && (fn || startsService())) point('connect', n, outcome, callLabel(ctx, n), label, closureSafe(ctx, n, fn));
+        if (outcome !== 'unhandled') point('connect', n, outcome, callLabel(ctx, n), label, closureSafe(ctx, n, fn));
       } else if (fn && n.type === 'IfStatement' && failsHard(n.consequent)) {
         const name = checkedName(n.test);
         const source = name ? assigned.get(name) : undefined;
@@ -548,7 +556,9 @@ function failurePoints(ctx: CodeContext, fns: Map<string, LocalFunction>, starts
   // The module's own startup: what a failure leaving the top level comes to.
   visit(null, (at) => ({ exit: at.type === 'AwaitExpression' ? `the top-level await at line ${lineOf(at)} rejects and ends the process` : `the error at line ${lineOf(at)} ends the process while the module loads` }), null, 0, null);
   for (const s of starts) visit(s.fn, s.escape, null, 0, s.startedBy);
-  return out;
+  // The module's own startup counts only in the service's long-running process; a start the entry calls always does.
+  const own = out.filter((p) => p.startedBy === null);
+  return own.length > 0 && !isLongRunningProcess(ctx) ? out.filter((p) => p.startedBy !== null) : out;
 }
 
 // ---------------------------------------------------------------------------
@@ -590,18 +600,87 @@ function entryModules(ctx: CodeContext, entry: string): { modules: DependencyMat
   return { modules, loadsThisFile };
 }
 
+// ---------------------------------------------------------------------------
+// matching: is this file the service's long-running process?
+//
+// Retrying is right for the process the platform keeps alive, where an exit
+// is a restart loop. A one-off job (a migration run as its own compose
+// service, a seed step of the pipeline) is the opposite: its exit code is its
+// result, and a connect retried forever would hang the rollout that waits for
+// it. The file's own startup counts only when some evidence says the service
+// runs it as its process.
+
+/** Source extensions, as a command names a file or its build output. */
+const SCRIPT_EXT = /\.[cm]?[jt]sx?$/;
+/** npm scripts that run the service itself (locally or in the image), not a job beside it. */
+const LONG_RUNNING_SCRIPT = /^(?:pre|post)?(?:start|serve|dev|watch|debug)(?::|$)/;
+/** Names of one-off programs, as a file name or a folder: migrate.ts, run-migrations.ts, scripts/, bin/seed.js. */
+const ONE_OFF_NAME = /^(?:migrat(?:e|es|ion|ions|or)|seed(?:s|er|ers|ing)?|scripts?|jobs?|cli|bin)$/;
+
+/** The file's path inside its service, without extension: `src/migrate`, `scripts/seed`. */
+function serviceStem(ctx: CodeContext): string | null {
+  const dir = ctx.service?.dir;
+  if (dir === undefined) return null;
+  const prefix = dir === '.' ? '' : `${dir}/`;
+  return ctx.path.startsWith(prefix) ? ctx.path.slice(prefix.length).replace(SCRIPT_EXT, '') : null;
+}
+
+/** True when a command line (an image CMD, an npm script) runs the file at `stem`, as source or as its build output. */
+function commandRuns(command: string, stem: string): boolean {
+  const built = stem.replace(/^src\//, '');
+  return command.split(/[\s"',[\]]+/).some((token) => {
+    if (!SCRIPT_EXT.test(token) && !token.includes('/')) return false;
+    const run = token.replace(SCRIPT_EXT, '').replace(/^\.\//, '');
+    return run === stem || run === built || run.endsWith(`/${built}`);
+  });
+}
+
+/** The package.json scripts that run the file: directly, or through `npm run <script>` one step away. */
+function scriptsRunning(manifest: Record<string, unknown>, stem: string): string[] {
+  const scripts = manifest.scripts && typeof manifest.scripts === 'object' ? (manifest.scripts as Record<string, unknown>) : {};
+  const commands = new Map(Object.entries(scripts).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const direct = [...commands].filter(([, cmd]) => commandRuns(cmd, stem)).map(([name]) => name);
+  const runs = (cmd: string, name: string) => cmd.split(/\s+/).some((t, i, all) => t === 'run' && all[i + 1] === name);
+  const via = [...commands].filter(([name, cmd]) => !direct.includes(name) && direct.some((d) => runs(cmd, d))).map(([name]) => name);
+  return [...direct, ...via];
+}
+
+/** True when the file's name or one of its folders names a one-off program. */
+function hasOneOffName(stem: string): boolean {
+  const words = stem.split('/').flatMap((part, i, all) => (i < all.length - 1 ? [part] : part.split(/[-_.]|(?<=[a-z])(?=[A-Z])/)));
+  return words.some((w) => ONE_OFF_NAME.test(w.toLowerCase()));
+}
+
+/** True when the file serves or consumes on its startup path: an HTTP listen, a Kafka consumer's run, an AMQP consume. */
+function servesOrConsumes(ctx: CodeContext): boolean {
+  const scopes = startupScopes(ctx.j, ctx.root);
+  return ctx.root.find(ctx.j.CallExpression).some((p) => {
+    const m = memberCall(p.node);
+    if (!m || !runsAtStartup(p, scopes)) return false;
+    return m.property === 'listen' || m.property === 'consume' || (m.property === 'run' && /consumer/i.test(idName(m.object) ?? ''));
+  });
+}
+
 /**
- * Does this file's top-level code run when the service starts? A seed or
- * migration script that exits on a failed connect is right to: it is a
- * one-off job. True for the entry, a module it loads, a file the image's
- * CMD names, or when there is no telling (no service, no entry found).
+ * Is this file's own startup (its module-level code and what that calls) the
+ * service's long-running process? Yes for package.json#main, a file the
+ * image's CMD or a start script runs, a file that serves or consumes, the
+ * entry and the modules it loads. No for a file the service never starts
+ * (the entry exists and does not load it), or, with no entry to tell, one
+ * named like a job or run by a package.json script of its own (`migrate`,
+ * `db:seed`). Otherwise there is no telling, and it counts.
  */
-function runsAtServiceStartup(ctx: CodeContext): boolean {
+function isLongRunningProcess(ctx: CodeContext): boolean {
+  const service = ctx.service;
+  const stem = serviceStem(ctx);
+  if (!service || service.type === 'lib' || stem === null) return true;
+  if (isMainModule(ctx.path, service) || (service.entrypoint && commandRuns(service.entrypoint, stem))) return true;
+  const scripts = scriptsRunning(service.manifest, stem);
+  if (scripts.some((s) => LONG_RUNNING_SCRIPT.test(s)) || servesOrConsumes(ctx)) return true;
   const entry = entryFile(ctx);
-  if (!entry || entry === ctx.path) return true;
-  const base = ctx.path.replace(/^.*\//, '').replace(/\.[cm]?[jt]sx?$/, '');
-  if (ctx.service?.entrypoint && new RegExp(`\\b${base.replace(/[^\w-]/g, '')}\\.[cm]?js\\b`).test(ctx.service.entrypoint)) return true;
-  return entryModules(ctx, entry).loadsThisFile;
+  if (entry === ctx.path || (entry && entryModules(ctx, entry).loadsThisFile)) return true;
+  if (entry) return false;
+  return !hasOneOffName(stem) && scripts.length === 0;
 }
 
 /** Callbacks that run as part of startup when their call does: a listen callback, a `.then` / `.finally` step. */

@@ -17,6 +17,12 @@
 // or required helper counts as a connect where it is called; a module that
 // connects as it is imported (`import './db'`) still needs /ready, but nothing
 // in this file knows when it is done, so that finding is `manual:`.
+//
+// A route counts as served however it is registered, so a fix never adds a
+// second /health beside one a library answers: existingRoutes reads the route
+// facts of src/workspace/code-facts.ts (this file, the app's module, the
+// inventory), which know framework calls, `req.url` tests, @godaddy/terminus
+// `healthChecks` keys and NestJS controller decorators.
 import type { ASTPath } from 'jscodeshift';
 import { readOnly } from '../../src/engine/node-index.js';
 import { jscodeshiftAdapter } from '../../src/engine/jscodeshift-adapter.js';
