@@ -58,6 +58,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[root]', 'workspace root', '.')
     .option('--dry-run', 'write nothing; print a unified diff per changed file', false)
     .option('--patch <file>', 'also write the changes as a patch for git apply')
+    .option('--force', 'write even over files with uncommitted or untracked changes in git', false)
     .option('--only <ids>', 'only these transforms (comma-separated)', list)
     .option('--skip <ids>', 'skip these transforms (comma-separated)', list)
     .option('--service <name>', 'only this service (repeatable)', collect)

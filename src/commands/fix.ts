@@ -1,9 +1,11 @@
 // `shipshape fix`: rewrite files, or with --dry-run show what would change.
 import fs from 'node:fs';
+import path from 'node:path';
 import { loadTransforms, registry } from '../../transforms/registry.js';
 import { patchOf, fileDiff } from '../engine/patch.js';
 import { runFix, UsageError, type FixResult, type Selection } from '../engine/pipeline.js';
 import { writeAtomic } from '../engine/write.js';
+import { acquireFixLock, dirtyMessage, dropJournal, finishInterrupted, JOURNAL_NAME, RefusedError, removeStaleTemps, uncommittedChanges, writeJournal, type FixLock } from '../engine/guard.js';
 import { table } from '../report/table.js';
 import { defaultJobs } from '../engine/pool.js';
 import type { AnyTransform } from '../engine/types.js';
@@ -18,6 +20,8 @@ export interface FixOptions extends Selection {
   skip?: string[];
   format: string;
   quiet?: boolean;
+  /** Write even over uncommitted changes. */
+  force?: boolean;
 }
 
 export function selectFixers(transforms: AnyTransform[], only?: string[], skip?: string[]): AnyTransform[] {
@@ -37,9 +41,95 @@ export function summaryTable(result: FixResult): string {
   return out;
 }
 
+const note = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * Holds the fix lock until the run ends, however it ends: the caller's
+ * `finally`, process exit, or Ctrl-C / SIGTERM (exit 130 / 143, as verify).
+ */
+function holdFixLock(root: string): () => void {
+  // Handlers before the lock exists: a signal in between must not leave it behind.
+  let lock: FixLock | null = null;
+  const release = () => lock?.release();
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', release);
+  const done = () => {
+    release();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', release);
+  };
+  try {
+    lock = acquireFixLock(root, note);
+  } catch (err) {
+    done();
+    throw err;
+  }
+  return done;
+}
+
+/** Refuses to overwrite what git could not give back; says so when it cannot tell. */
+async function guardUncommitted(root: string, result: FixResult, force: boolean): Promise<void> {
+  if (force || result.changes.length === 0) return;
+  const check = await uncommittedChanges(root, result.changes.map((c) => c.path));
+  if (check.kind === 'unknown') note(`shipshape: cannot check for uncommitted changes (${check.reason}); writing anyway`);
+  else if (check.dirty.length > 0) throw new RefusedError(dirtyMessage(check.dirty));
+}
+
 export async function fixCommand(root: string, opts: FixOptions): Promise<number> {
   if (!['text', 'json'].includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected text or json`);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${root}: not a directory`);
+  if (opts.dryRun) {
+    if (fs.existsSync(path.join(root, JOURNAL_NAME))) note(`shipshape: a fix was interrupted here; the next fix without --dry-run completes it first (${JOURNAL_NAME})`);
+    return fixRun(root, opts);
+  }
+  const unlock = holdFixLock(root);
+  try {
+    clearInterrupted(root);
+    return await fixRun(root, opts);
+  } finally {
+    unlock();
+  }
+}
+
+/** What a killed run left: its planned writes are completed, its temp files removed. */
+function clearInterrupted(root: string): void {
+  const finished = finishInterrupted(root);
+  if (finished) {
+    const left = finished.skipped.length ? `; changed since, left as they are: ${finished.skipped.join(', ')}` : '';
+    note(`shipshape: completed the writes of an interrupted fix: ${finished.written.length} files${left}`);
+  }
+  const stale = removeStaleTemps(root);
+  if (stale.length) note(`shipshape: removed ${stale.length === 1 ? 'a temp file' : `${stale.length} temp files`} left by an interrupted run: ${stale.join(', ')}`);
+}
+
+/** Each file is atomic; the journal makes the set complete even if the run is killed between files. */
+function writeAll(root: string, result: FixResult): string[] {
+  if (result.changes.length === 0) return [];
+  try {
+    writeJournal(root, result.changes);
+  } catch (err) {
+    throw new RefusedError(`cannot record the planned writes in ${JOURNAL_NAME}: ${(err as Error).message}`);
+  }
+  const written: string[] = [];
+  for (const c of result.changes) {
+    try {
+      writeAtomic(root, c.path, c.after);
+      written.push(c.path);
+    } catch (err) {
+      result.failures.push({ path: c.path, line: 1, message: (err as Error).message });
+    }
+  }
+  dropJournal(root);
+  return written;
+}
+
+async function fixRun(root: string, opts: FixOptions): Promise<number> {
   const transforms = await loadTransforms();
   const fixers = selectFixers(transforms, opts.only, opts.skip);
   const bar = progressFor(opts);
@@ -49,18 +139,9 @@ export async function fixCommand(root: string, opts: FixOptions): Promise<number
     jobs: opts.jobs ?? defaultJobs(),
     ...(bar.progress ? { progress: bar.progress } : {}),
   }).finally(() => bar.end());
+  if (!opts.dryRun) await guardUncommitted(result.analysis.ws.root, result, opts.force ?? false);
   if (opts.patch) fs.writeFileSync(opts.patch, patchOf(result.changes));
-  const written: string[] = [];
-  if (!opts.dryRun) {
-    for (const c of result.changes) {
-      try {
-        writeAtomic(result.analysis.ws.root, c.path, c.after);
-        written.push(c.path);
-      } catch (err) {
-        result.failures.push({ path: c.path, line: 1, message: (err as Error).message });
-      }
-    }
-  }
+  const written = opts.dryRun ? [] : writeAll(result.analysis.ws.root, result);
   if (opts.format === 'json') {
     process.stdout.write(
       `${JSON.stringify(
