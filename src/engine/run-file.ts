@@ -191,20 +191,44 @@ function tryParse(input: FileInput, text: string): Parsed | null {
  * Detect on the original tree, then fix. `fixers` are the selected transforms
  * (after --only/--skip), in registry order.
  */
+/** Rounds of a code file's fixers: a fixer early in the order can find work a later one made. */
+const MAX_CODE_ROUNDS = 3;
+
 export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
-  // A code fixer runs only where its own detection reported something it can
-  // fix: detection already read the whole tree, and most files need nothing.
-  // Companions (fixers for another kind of file) report nothing and always run.
+  const outcome = fixOnce(input, transforms, fixers, ws);
+  if (input.kind !== 'code') return outcome;
+  // `fix` is idempotent by contract: while a round changes the code, run the
+  // fixers again on the printed result (require-env-at-startup runs before
+  // listen-before-connect moves an env read to startup), as a second
+  // `shipshape fix` would. Findings stay those of the file as it was.
+  for (let round = 1; round < MAX_CODE_ROUNDS && outcome.output !== undefined && !outcome.error; round++) {
+    const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, transforms, fixers, ws);
+    if (next.error || next.output === undefined) break;
+    outcome.output = next.output;
+    outcome.applied = fixers.map((t) => t.id).filter((id) => outcome.applied.includes(id) || next.applied.includes(id));
+    for (const f of next.created) if (!outcome.created.some((c) => c.path === f.path)) outcome.created.push(f);
+  }
+  return outcome;
+}
+
+function fixOnce(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
+  // On an untouched code tree a fixer runs only where its own detection
+  // reported something it can fix (detect and fix share one matcher, so any
+  // other fixer would change nothing), and most files need nothing. Once a
+  // fixer has changed the tree, every later fixer runs, as it must: the
+  // change can give it work (a listen moved out of a callback becomes one
+  // http-graceful-shutdown can close). Companions report nothing and always run.
   const gated = input.kind === 'code';
-  const candidates = fixers.filter((t) => fixerFor(t, input.kind) && (!gated || t.kind !== input.kind || hasNeedle(t.needles, input.text)));
-  const { outcome, parsed, fixable } = detectFile(input, transforms, ws, candidates.length > 0);
+  const all = fixers.filter((t) => fixerFor(t, input.kind));
+  const wanted = (t: AnyTransform) => !gated || t.kind !== input.kind || hasNeedle(t.needles, input.text);
+  const { outcome, parsed, fixable } = detectFile(input, transforms, ws, all.some(wanted));
   if (outcome.error || !parsed) return outcome;
-  const mine = candidates.filter((t) => !gated || t.kind !== input.kind || fixable.has(t.id));
-  if (mine.length === 0) return outcome;
+  const onUntouched = (t: AnyTransform) => !gated || t.kind !== input.kind || (wanted(t) && fixable.has(t.id));
+  if (!all.some(onUntouched)) return outcome;
   if (parsed.kind === 'code') forgetIndex(parsed.root);
   const created: CreatedFile[] = [];
   const withTree = { ...input, parsed };
-  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, mine, ws, created) : fixTree(withTree, mine, ws, created);
+  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, all, ws, created) : fixTree(withTree, all, onUntouched, ws, created);
   outcome.created = created;
   if (result.error) outcome.error = result.error;
   if (result.text !== input.text) {
@@ -231,13 +255,15 @@ interface FixRun {
 }
 
 /** Code and YAML: all fixers mutate one tree; printed once. */
-function fixTree(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
+/** `onUntouched` says which fixers run before any has changed the tree (see fixFile). */
+function fixTree(input: FileInput, fixers: AnyTransform[], onUntouched: (t: AnyTransform) => boolean, ws: WorkspaceView, created: CreatedFile[]): FixRun {
   const parsed = input.parsed ?? parse(input.kind, input.path, input.text);
   const sup = new SuppressionIndex(findSuppressions(input.text));
   const owner = { id: '' };
   const ctx = makeContext(input, parsed, ws, sup, created, owner);
   const applied: string[] = [];
   for (const t of fixers) {
+    if (applied.length === 0 && !onUntouched(t)) continue;
     owner.id = t.id;
     if (fixerFor(t, input.kind)!(ctx as never)) applied.push(t.id);
   }
@@ -245,14 +271,15 @@ function fixTree(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
   const text = serialize(parsed);
   if (parses(input.kind, input.path, text)) return { text, applied };
   // One of them broke the file: redo them one at a time and drop the culprit(s).
-  return fixTreeStepwise(input, fixers, ws, created);
+  return fixTreeStepwise(input, fixers, onUntouched, ws, created);
 }
 
-function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
+function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], onUntouched: (t: AnyTransform) => boolean, ws: WorkspaceView, created: CreatedFile[]): FixRun {
   let text = input.text;
   const applied: string[] = [];
   const broken: string[] = [];
   for (const t of fixers) {
+    if (text === input.text && !onUntouched(t)) continue;
     const parsed = parse(input.kind, input.path, text);
     const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, { id: t.id });
     if (!fixerFor(t, input.kind)!(ctx as never)) continue;

@@ -137,6 +137,13 @@ export function runCase(c: FixtureCase, transform: AnyTransform, text: string, m
   return mode === 'fix' ? fixFile(input, [transform], [transform], ws) : scanFile(input, [transform], ws);
 }
 
+/** Like runCase, with other transforms and fixers around it (the whole registry, as `fix` runs). */
+export function runCaseWith(c: FixtureCase, transform: AnyTransform, text: string, transforms: AnyTransform[], fixers: AnyTransform[]): FileOutcome {
+  const kind = caseKind(c, transform);
+  const { ws, service } = caseWorkspace(c, kind, text);
+  return fixFile({ kind, path: casePath(c, kind), text, service }, transforms, fixers, ws);
+}
+
 /**
  * A companion case's findings where they live: the transform's detect on the
  * `companionOf` file, in the workspace where the case's input is `text`.
