@@ -43,18 +43,64 @@ export interface Analysis {
   packages: Map<string, Service>;
 }
 
-export function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string } {
+/** Each root's real path, resolved once: what a symlink's target is measured against. */
+const realRoots = new Map<string, string>();
+
+function realRoot(root: string): string {
+  let real = realRoots.get(root);
+  if (real === undefined) realRoots.set(root, (real = fs.realpathSync.native(root)));
+  return real;
+}
+
+export function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string; line?: number } {
   const abs = path.join(root, rel);
   let buf: Buffer;
   try {
-    const stat = fs.statSync(abs);
+    // A symlink is followed only while it stays inside the root: the run reads
+    // and fixes the repository, never what a link points at on the machine.
+    const real = fs.realpathSync.native(abs);
+    const within = path.relative(realRoot(root), real);
+    if (within === '..' || within.startsWith(`..${path.sep}`) || path.isAbsolute(within)) return { problem: 'symlink to a path outside the root; not followed' };
+    const stat = fs.statSync(real);
     if (stat.size > MAX_FILE_BYTES) return { problem: `file is ${(stat.size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; skipped` };
-    buf = fs.readFileSync(abs);
+    buf = fs.readFileSync(real);
   } catch (err) {
-    return { problem: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { problem: 'symlink loop; skipped' };
+    return { problem: `cannot read: ${code ?? (err as Error).message}` };
   }
-  if (looksBinary(buf)) return { problem: 'binary or non-UTF-8 content; skipped' };
+  if (looksBinary(buf)) {
+    const nul = buf.indexOf(0);
+    const at = nul >= 0 ? nul : firstInvalidUtf8(buf);
+    const line = lineOfByte(buf, at);
+    if (nul >= 0) return { problem: 'binary content (a NUL byte); skipped', line };
+    return { problem: `not UTF-8 text (byte 0x${buf[at]!.toString(16).toUpperCase().padStart(2, '0')}, latin-1?); skipped`, line };
+  }
   return normalize(buf.toString('utf8'));
+}
+
+/** 1-based line of a byte offset: where an editor shows the bad byte. */
+function lineOfByte(buf: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = buf.indexOf(10); i !== -1 && i < offset; i = buf.indexOf(10, i + 1)) line++;
+  return line;
+}
+
+/** Offset of the first byte sequence that is not UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+function firstInvalidUtf8(buf: Buffer): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > buf.length) return i;
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < len; k++) {
+      const c = buf[i + k]!;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += len;
+  }
+  return 0;
 }
 
 export function packageManagerOf(manifest: Record<string, unknown> | null, root: string, pnpmDefault?: string): PackageManagerInfo {
@@ -74,7 +120,7 @@ export function packageManagerOf(manifest: Record<string, unknown> | null, root:
  */
 export function loadFile(root: string, f: DiscoveredFile, wanted: (text: string) => boolean = () => false): LoadedFile {
   const read = readFile(root, f.path);
-  if ('problem' in read) return { ...f, text: '', shape: { bom: false, eol: '\n' }, problem: { line: 1, message: read.problem }, unreadable: true };
+  if ('problem' in read) return { ...f, text: '', shape: { bom: false, eol: '\n' }, problem: { line: read.line ?? 1, message: read.problem }, unreadable: true };
   const loaded: LoadedFile = { ...f, ...read };
   try {
     if (f.kind === 'code' && !hasNeedle(FACT_NEEDLES, read.text) && !wanted(read.text)) checkSyntax(f.kind, f.path, read.text);

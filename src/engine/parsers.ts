@@ -4,9 +4,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
-import { parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, visit, YAMLParseError, type Alias, type Document, type ErrorCode, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import type { Heredoc } from 'dockerfile-ast';
 import { parseDockerfile, type DockerfileTree } from './dockerfile.js';
 import { parseShell, ShellSyntaxError, type ShellTree } from './shell.js';
+import { lineAt } from './text.js';
 import type { CodeParser, FileKind } from './types.js';
 
 export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -149,8 +151,23 @@ export function parse(kind: FileKind, file: string, text: string): Parsed {
         throw codeParseError(err);
       }
     }
-    case 'dockerfile':
-      return { kind, tree: parseDockerfile(text) };
+    case 'dockerfile': {
+      if (text.length > MAX_DOCKERFILE_CHARS) throw new ParseError(`Dockerfile is ${sizeText(text.length)}, over the ${sizeText(MAX_DOCKERFILE_CHARS)} limit`, 1);
+      // CRLF is normalised on reading; a CR left over is one docker reads as part of its line, while
+      // dockerfile-ast starts a new line there: every position after it would point at the wrong bytes.
+      const cr = text.indexOf('\r');
+      if (cr !== -1) throw new ParseError('stray carriage return (CR), which docker reads as part of the line; save the file with LF or CRLF line endings', lineAt(text, cr));
+      const tree = parseDockerfile(text);
+      const over = tree.instructions[MAX_DOCKERFILE_INSTRUCTIONS];
+      if (over) throw new ParseError(`more than ${MAX_DOCKERFILE_INSTRUCTIONS} instructions, over the limit`, over.line);
+      // Unclosed, it swallows the rest of the file: a fix appending a line would append it to the heredoc, on every pass.
+      const open = openHeredoc(tree);
+      if (open) throw new ParseError(`heredoc <<${open.name} is never closed (no line "${open.name}" ends it): docker build rejects it`, open.line);
+      const unknown = customFrontend(tree) ? undefined : tree.instructions.find((i) => !DOCKERFILE_INSTRUCTIONS.has(i.keyword));
+      // docker build stops at it; rules reading on would guess what it means.
+      if (unknown) throw new ParseError(`unknown instruction ${unknown.keyword}: docker build rejects it`, unknown.line);
+      return { kind, tree };
+    }
     case 'shell':
       try {
         return { kind, tree: parseShell(text, file) };
@@ -160,10 +177,119 @@ export function parse(kind: FileKind, file: string, text: string): Parsed {
       }
     case 'compose':
     case 'workflow': {
-      const doc = parseDocument(text, { keepSourceTokens: true });
+      const doc = parseYaml(text, { keepSourceTokens: true });
       const first = doc.errors[0];
-      if (first) throw new ParseError(first.message.split('\n')[0] ?? 'invalid YAML', first.linePos?.[0]?.line ?? 1);
+      if (first) throw yamlParseError(first);
+      // Compose and Actions both reject a file whose top level is not a map.
+      const top = doc.contents;
+      if (top !== null && !isMap(top))
+        throw new ParseError(`the top level is a ${isSeq(top) ? 'list' : 'scalar'}, but a ${kind === 'compose' ? 'compose' : 'workflow'} file must be a map of keys`, top.range ? lineAt(text, top.range[0]) : 1);
       return { kind, doc };
     }
   }
+}
+
+/**
+ * Dockerfiles past these are reported, not read: real ones are a few KB and a
+ * few dozen instructions, while every RUN costs a shell parse (mvdan-sh: about
+ * 3 ms and 35 KB each), so a generated 1 MB file would take minutes and a GB.
+ */
+export const MAX_DOCKERFILE_CHARS = 256 * 1024;
+export const MAX_DOCKERFILE_INSTRUCTIONS = 1_000;
+
+const sizeText = (chars: number) => (chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`);
+
+/** Dockerfile instructions BuildKit's parser accepts; any other keyword fails the build. */
+const DOCKERFILE_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+
+/** The first heredoc of a RUN, COPY or ADD that no line closes, BuildKit's "unterminated heredoc". */
+function openHeredoc(tree: DockerfileTree): { name: string; line: number } | null {
+  for (const i of tree.instructions) {
+    if (i.keyword !== 'RUN' && i.keyword !== 'COPY' && i.keyword !== 'ADD') continue;
+    const heredocs = (i.node as unknown as { getHeredocs(): Heredoc[] }).getHeredocs();
+    // `<< EOF`, with a space, is the shell's heredoc, not the Dockerfile's: the parser gives it no name.
+    const open = heredocs.find((h) => h.getName() !== '' && h.getDelimiterRange() === null);
+    if (open) return { name: open.getName(), line: open.getStartRange().start.line + 1 };
+  }
+  return null;
+}
+
+/** A `# syntax=` frontend other than Docker's own may define instructions of its own (dockerfile-x's INCLUDE). */
+function customFrontend(tree: DockerfileTree): boolean {
+  const syntax = tree.ast.getDirectives().find((d) => d.getName().toLowerCase() === 'syntax');
+  return !!syntax && !/^(docker\.io\/)?docker\/dockerfile(-upstream)?([:@]|$)/.test(syntax.getValue().trim());
+}
+
+/**
+ * Alias nodes one YAML file may hold. Compose files reuse anchors (`<<:
+ * *defaults` per service): a few hundred at most. The `yaml` package finds an
+ * alias's anchor by walking the document, so thousands of them make every
+ * rule that resolves one quadratic in the file.
+ */
+export const MAX_YAML_ALIASES = 2_000;
+
+/**
+ * The `maxAliasCount` handed to `yaml`'s toJS: how far aliases may multiply
+ * when expanded. An alias bomb (billion laughs) passes it within a few levels;
+ * the library's default of 100 would reject a compose file whose 101 services
+ * each merge `*defaults`.
+ */
+export const MAX_YAML_ALIAS_EXPANSION = 10_000;
+
+/**
+ * Every YAML document shipshape keeps as a tree comes through here: an alias
+ * flood or an alias bomb becomes a parse error ("too many aliases") before
+ * any rule resolves an alias, instead of a run that hangs or runs out of
+ * memory; so does an alias without an anchor, which `yaml` only rejects when
+ * it prints the document (a fix would throw and end the whole run).
+ */
+export function parseYaml(text: string, options: ParseOptions & DocumentOptions & SchemaOptions = {}): Document.Parsed {
+  const doc = parseDocument(text, options);
+  if (doc.errors.length === 0) {
+    const problem = aliasProblem(doc, text);
+    if (problem) doc.errors.push(problem);
+  }
+  return doc;
+}
+
+function aliasProblem(doc: Document.Parsed, text: string): YAMLParseError | null {
+  const aliases: Alias[] = [];
+  const anchors = new Set<string>();
+  // In document order, so an alias sees only the anchors before it, as YAML and compose resolve them.
+  visit(doc, {
+    Node(_, node) {
+      if (node.anchor) anchors.add(node.anchor);
+    },
+    Alias(_, node) {
+      aliases.push(node);
+      return !anchors.has(node.source) || aliases.length > MAX_YAML_ALIASES ? visit.BREAK : undefined;
+    },
+  });
+  const last = aliases[aliases.length - 1];
+  const at = (node: Alias, message: string, code: ErrorCode = 'RESOURCE_EXHAUSTION') => {
+    const start = node.range?.[0] ?? 0;
+    const error = new YAMLParseError([start, node.range?.[1] ?? start], code, message);
+    error.linePos = [{ line: lineAt(text, start), col: start - text.lastIndexOf('\n', start - 1) }];
+    return error;
+  };
+  if (!last) return null;
+  if (!anchors.has(last.source)) return at(last, `unknown alias *${last.source}: no anchor &${last.source} before it`, 'BAD_ALIAS');
+  if (aliases.length > MAX_YAML_ALIASES) return at(last, `too many aliases: more than ${MAX_YAML_ALIASES} in one file`);
+  const first = aliases[0]!;
+  try {
+    // The library's own guard bounds the expansion; the values are thrown away.
+    doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION });
+  } catch (err) {
+    if (/excessive alias count/i.test((err as Error).message))
+      return at(first, `too many aliases: expanded, they pass the limit of ${MAX_YAML_ALIAS_EXPANSION} (an alias bomb?)`);
+    // Anything else toJS dislikes is not an alias problem; the tree is what rules read.
+  }
+  return null;
+}
+
+/** A `yaml` error as a ParseError: the first line, without the position the finding already names. */
+function yamlParseError(error: { message: string; linePos?: { line: number; col: number }[] }): ParseError {
+  const pos = error.linePos?.[0];
+  const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') || 'invalid YAML';
+  return new ParseError(message, pos?.line ?? 1, pos?.col);
 }

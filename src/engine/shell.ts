@@ -45,7 +45,7 @@ export class ShellSyntaxError extends Error {
   }
 }
 
-function wordText(word: any, source: string): string {
+function wordText(word: any, source: string, toIndex: (byte: number) => number): string {
   let out = '';
   for (const part of word.Parts) {
     const type = sh.syntax.NodeType(part);
@@ -53,7 +53,7 @@ function wordText(word: any, source: string): string {
     else if (type === 'SglQuoted') out += part.Value;
     else if (type === 'DblQuoted' && part.Parts.every((p: any) => sh.syntax.NodeType(p) === 'Lit'))
       out += part.Parts.map((p: any) => p.Value).join('');
-    else out += source.slice(part.Pos().Offset(), part.End().Offset());
+    else out += source.slice(toIndex(part.Pos().Offset()), toIndex(part.End().Offset()));
   }
   return out;
 }
@@ -98,7 +98,7 @@ function parseShellUncached(text: string, name: string): ShellTree {
       if (!node) return true;
       if (sh.syntax.NodeType(node) === 'CallExpr' && node.Args.length > 0) {
         commands.push({
-          args: (node.Args as any[]).map((w) => wordText(w, text)),
+          args: (node.Args as any[]).map((w) => wordText(w, text, toIndex)),
           start: toIndex(node.Pos().Offset()),
           end: toIndex(node.End().Offset()),
           line: node.Pos().Line(),

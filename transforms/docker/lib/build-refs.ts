@@ -5,7 +5,8 @@
 // knows whether (and why not) it can be rewritten to build from another
 // folder; `retarget` does that on the compose or workflow tree.
 import path from 'node:path';
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
+import { parseYaml } from '../../../src/engine/parsers.js';
 import type { WorkspaceView } from '../../../src/engine/types.js';
 import { join } from './stage-context.js';
 import { buildOf as composeBuildOf, composeEntries, lineOf } from '../../../src/workspace/compose.js';
@@ -203,7 +204,7 @@ function builders(ws: WorkspaceView): Builders {
       for (const file of ws.paths(kind)) {
         const text = ws.read(file);
         if (text === undefined) continue;
-        const doc = parseDocument(text);
+        const doc = parseYaml(text);
         // The file's own parse error is reported on it; here it only means "builds who knows what".
         if (doc.errors.length > 0) found.unreadable.push(file);
         else found.refs.push(...refsIn(kind, file, doc, text).map(({ rewrite: _, ...ref }) => ref));
