@@ -76,7 +76,8 @@ export interface Monorepo {
 
 /** `node:22-alpine` / `node:22.11.0-bookworm-slim` -> major and variant. */
 function parseNodeTag(tag: string | null): { major: number; variant: string | null } | null {
-  const m = /^(\d+)(?:\.\d+){0,2}(?:-(.+))?$/.exec(tag ?? '');
+  // A tag with a build arg (node:22-${VARIANT}) or anything but a plain variant name is not one to copy into a new Dockerfile.
+  const m = /^(\d+)(?:\.\d+){0,2}(?:-([a-z0-9][a-z0-9._-]*))?$/.exec(tag ?? '');
   return m ? { major: Number(m[1]), variant: m[2] ?? null } : null;
 }
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileChange } from '../../src/engine/pipeline.js';
 import { writeAtomic } from '../../src/engine/write.js';
-import type { Monorepo } from './monorepo.js';
+import { TemplateValueError } from './helpers.js';
+import { InputError, type Monorepo } from './monorepo.js';
 import type { Answers, Kind } from './options.js';
 import { ciWiring, composeWiring, workspaceWiring, type NewPackage } from './wiring.js';
 
@@ -112,20 +113,60 @@ function newPackage(kind: Kind, answers: Answers, mono: Monorepo): { pkg: NewPac
   return { pkg: { kind, name: answers.name, dir, port: kind === 'service' ? answers.port! : null, env, dependsOn }, notes };
 }
 
+/**
+ * Why `dir` (relative to root) would lead the writes out of the root: a
+ * folder on the way that is a symlink to somewhere outside, or to nothing.
+ * Null when every existing folder on the way stays inside.
+ */
+export function escapesRoot(root: string, dir: string): string | null {
+  const realRoot = fs.realpathSync(root);
+  const parts = dir.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const rel = parts.slice(0, i).join('/');
+    let link: boolean;
+    try {
+      link = fs.lstatSync(path.join(root, rel)).isSymbolicLink();
+    } catch {
+      return null; // does not exist yet: created inside whatever holds it
+    }
+    if (!link) continue;
+    let real: string;
+    try {
+      real = fs.realpathSync(path.join(root, rel));
+    } catch {
+      return `${rel} is a symlink to a path that does not exist`;
+    }
+    const inside = path.relative(realRoot, real);
+    if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside))
+      return `${rel} is a symlink to ${real}, outside the monorepo: shipshape new writes only inside ${root}`;
+  }
+  return null;
+}
+
+/** A template rendered; a value that would reach it unescaped (one read from the monorepo: a Dockerfile's FROM, packageManager) is an error naming the file. */
+function renderFile(render: Render, template: string, file: string, data: Record<string, unknown>): string {
+  try {
+    return render(template, data);
+  } catch (err) {
+    if (err instanceof TemplateValueError) throw new InputError(`cannot write ${file}: ${err.message} (read from the monorepo: fix it there, or set it in the shipshape config)`);
+    throw err;
+  }
+}
+
 export function planScaffold(kind: Kind, answers: Answers, mono: Monorepo, render: Render): Plan {
   const dir = `${answers.dir}/${answers.name}`;
   const data = templateData(kind, answers, mono);
   const base = path.join(templatesRoot(), kind);
-  const created: FileChange[] = templateFiles(kind).map((t) => ({
-    path: path.posix.join(dir, t.slice(0, -'.hbs'.length)),
-    before: null,
-    after: render(fs.readFileSync(path.join(base, t), 'utf8'), data),
-    applied: [kind],
-  })).sort((a, b) => (a.path < b.path ? -1 : 1));
+  const created: FileChange[] = templateFiles(kind).map((t) => {
+    const file = path.posix.join(dir, t.slice(0, -'.hbs'.length));
+    return { path: file, before: null, after: renderFile(render, fs.readFileSync(path.join(base, t), 'utf8'), file, data), applied: [kind] };
+  }).sort((a, b) => (a.path < b.path ? -1 : 1));
 
   const conflicts: string[] = [];
+  const escape = escapesRoot(mono.root, dir);
   const abs = path.join(mono.root, dir);
-  if (fs.existsSync(abs)) {
+  if (escape) conflicts.push(escape);
+  else if (fs.existsSync(abs)) {
     const existing = created.filter((c) => fs.existsSync(path.join(mono.root, c.path))).map((c) => `${c.path} already exists`);
     if (!fs.statSync(abs).isDirectory()) conflicts.push(`${dir} exists and is not a folder`);
     else if (existing.length > 0) conflicts.push(...existing);

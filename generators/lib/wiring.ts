@@ -11,7 +11,7 @@ import type { FileChange } from '../../src/engine/pipeline.js';
 import type { ServiceType } from '../../src/engine/types.js';
 import { entryType, envValues, type ComposeFile, type Monorepo } from './monorepo.js';
 import type { Kind } from './options.js';
-import { editable, print } from './yaml-edit.js';
+import { editable, print, stringScalar } from './yaml-edit.js';
 
 /** What the wiring needs to know about the new package. */
 export interface NewPackage {
@@ -122,7 +122,7 @@ export function composeWiring(mono: Monorepo, pkg: NewPackage): Wiring {
   const services = doc.get('services', true) as YAMLMap;
   const index = insertAfter(entries, (e) => entryType(e, view, mono.analysis), (e) => hasBuild(e, view), TYPE[pkg.kind]);
   const at = index < 0 ? services.items.length : services.items.findIndex((p) => scalarText(p.key) === entries[index]!.name) + 1;
-  const key = new Scalar(pkg.name);
+  const key = stringScalar(pkg.name);
   // Entries separated by blank lines get one too.
   key.spaceBefore = services.items.slice(1).some((p) => (p.key as Scalar).spaceBefore);
   services.items.splice(at, 0, new Pair(key, entry));
@@ -153,7 +153,7 @@ function cloneRow(doc: Document, row: YAMLMap, from: { name: string; dir: string
     if (key === null) continue;
     const value = isScalar(pair.value) && typeof pair.value.value === 'string' ? pair.value.value : null;
     if (value === null) copy.set(key, doc.createNode((pair.value as Node | null)?.toJSON?.() ?? null));
-    else copy.set(key, value === from.name ? pkg.name : value.split(from.dir).join(pkg.dir).split(from.name).join(pkg.name));
+    else copy.set(key, stringScalar(value === from.name ? pkg.name : value.split(from.dir).join(pkg.dir).split(from.name).join(pkg.name)));
   }
   return copy;
 }
@@ -202,7 +202,7 @@ export function ciWiring(mono: Monorepo, pkg: NewPackage): Wiring {
           }
           const typeOf = (i: unknown) => mono.analysis.ws.services.find((s) => s.name === scalarText(i))?.type ?? null;
           const index = insertAfter(list.items, typeOf, (i) => typeOf(i) !== null, TYPE[pkg.kind]);
-          list.items.splice(index + 1, 0, doc.createNode(pkg.name));
+          list.items.splice(index + 1, 0, stringScalar(pkg.name));
           changed = true;
         }
       }

@@ -4,11 +4,11 @@
 // missing ones are asked with the generators' own prompts. Bad input is one
 // error and exit 2 with nothing written; --dry-run prints the plan.
 import fs from 'node:fs';
-import nodePlop, { type PromptQuestion } from 'node-plop';
+import type { PromptQuestion } from 'node-plop';
 import { registerGenerators } from '../../plopfile.js';
 import { promptFor } from '../../generators/lib/generator.js';
 import { InputError, readMonorepo } from '../../generators/lib/monorepo.js';
-import { answersFile, isKind, resolveAnswers, type Answers, type Ask } from '../../generators/lib/options.js';
+import { answersFile, checkGiven, isKind, resolveAnswers, type Answers, type Ask } from '../../generators/lib/options.js';
 import { ConflictError, planScaffold, type Plan } from '../../generators/lib/plan.js';
 import { ParseError } from '../engine/parsers.js';
 import { fileDiff } from '../engine/patch.js';
@@ -53,8 +53,13 @@ async function run(kind: string, opts: NewOptions): Promise<number> {
     }
     file = answersFile(opts.answers, json, kind);
   }
+  const flags: Partial<Record<keyof Answers, unknown>> = { name: opts.name, port: opts.port, topic: opts.topic, group: opts.group, db: opts.db, dir: opts.dir };
+  // A value that can never be valid is refused before the monorepo is read.
+  checkGiven(kind, { flags, ...(file ? { file } : {}) });
 
   const mono = await readMonorepo(rootArg);
+  // Loaded only once the input is known to be good: refusing bad input stays quick.
+  const { default: nodePlop } = await import('node-plop');
   const plop = await nodePlop('', { destBasePath: mono.root, force: false });
   registerGenerators(plop, mono);
   const ctx = { monorepo: async () => mono };
@@ -63,7 +68,6 @@ async function run(kind: string, opts: NewOptions): Promise<number> {
   // node-plop passes its inquirer through at runtime; its types leave it out.
   const { inquirer } = plop as unknown as { inquirer: { prompt(q: PromptQuestion[], sofar: object): Promise<Record<string, unknown>> } };
   const ask: Ask | undefined = interactive ? (missing, sofar) => inquirer.prompt(missing.map((s) => promptFor(s, ctx)), sofar) : undefined;
-  const flags: Partial<Record<keyof Answers, unknown>> = { name: opts.name, port: opts.port, topic: opts.topic, group: opts.group, db: opts.db, dir: opts.dir };
   const answers = await resolveAnswers(kind, { flags, ...(file ? { file } : {}), yes: !!opts.yes }, mono, ask);
 
   const plan = planScaffold(kind, answers, mono, (template, data) => plop.renderString(template, data));

@@ -1,10 +1,12 @@
 // A child process under observation: its output as timestamped lines, its
 // exit as a promise, signals sent to the process itself (as docker sends them
-// to PID 1) and a hard kill of its whole process group for cleanup.
+// to PID 1), and cleanup of everything it started: its process group and any
+// helper that detached from it (see ProcessFamily), SIGTERM first, SIGKILL
+// after a grace period.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Cleanup, killGroup } from './cleanup.js';
+import { Cleanup, ProcessFamily, STOP_GRACE_MS } from './cleanup.js';
 
 export interface LogLine {
   /** Milliseconds since the child started. */
@@ -30,6 +32,12 @@ export interface StartOptions {
 const MAX_LINES = 5000;
 /** Long lines (kafkajs JSON logs with stacks) are cut for evidence. */
 const MAX_LINE_CHARS = 400;
+/**
+ * How often the process table is read for new descendants: often while the
+ * service starts (when helpers are spawned), then less; /proc is cheap, `ps` is not.
+ */
+const SCAN_MS = process.platform === 'linux' ? { early: 50, later: 250 } : { early: 250, later: 1000 };
+const EARLY_MS = 2000;
 
 export class Child {
   readonly lines: LogLine[] = [];
@@ -37,6 +45,8 @@ export class Child {
   readonly exited: Promise<ExitInfo>;
   private readonly startedAt = performance.now();
   private readonly proc: ChildProcess;
+  private readonly family: ProcessFamily | null;
+  private scanTimer: NodeJS.Timeout | undefined;
   private readonly unregister: () => void;
 
   constructor(command: string, args: string[], opts: StartOptions) {
@@ -48,7 +58,14 @@ export class Child {
       // cleanup can kill everything the service spawned.
       detached: true,
     });
-    this.unregister = opts.cleanup.add(() => this.kill());
+    this.family = this.proc.pid ? new ProcessFamily(this.proc.pid) : null;
+    const family = this.family;
+    this.unregister = opts.cleanup.add({
+      terminate: () => family?.terminate(),
+      stopped: () => !family || family.stopped(),
+      kill: () => this.kill(),
+    });
+    this.scanLater();
     this.collect(this.proc.stdout, 'stdout');
     this.collect(this.proc.stderr, 'stderr');
     this.exited = new Promise((resolve) => {
@@ -56,9 +73,8 @@ export class Child {
         if (this.exitInfo) return;
         const info: ExitInfo = { code, signal, at: this.elapsed() };
         this.exitInfo = info;
-        this.unregister();
-        // Whatever the service left behind in its group goes with it.
-        killGroup(this.proc.pid);
+        clearTimeout(this.scanTimer);
+        this.stopLeftovers();
         // 'exit' can come before the last output is read: wait for the pipes to
         // close (bounded, in case a grandchild still holds them).
         const timer = setTimeout(() => resolve(info), closeWaitMs);
@@ -99,6 +115,8 @@ export class Child {
   /** Sends a signal to the service process only, as a container runtime does. */
   signal(sig: NodeJS.Signals): void {
     if (this.exitInfo || !this.proc.pid) return;
+    // The service may exit on this signal: note its helpers while they still have it as parent.
+    this.family?.scan();
     try {
       process.kill(this.proc.pid, sig);
     } catch {
@@ -106,9 +124,40 @@ export class Child {
     }
   }
 
-  /** SIGKILL to the whole process group. Synchronous; safe to call twice. */
+  /** SIGKILL to the process, its group and every helper it started. Synchronous; safe to call twice. */
   kill(): void {
-    if (!this.exitInfo) killGroup(this.proc.pid);
+    this.family?.kill();
+  }
+
+  /** Scans for new descendants until the process exits, so a helper that detaches is still known after the service is gone. */
+  private scanLater(): void {
+    if (!this.family) return;
+    const family = this.family;
+    const ms = this.elapsed() < EARLY_MS ? SCAN_MS.early : SCAN_MS.later;
+    this.scanTimer = setTimeout(() => {
+      if (this.exitInfo) return;
+      family.scan();
+      this.scanLater();
+    }, ms);
+    this.scanTimer.unref();
+  }
+
+  /**
+   * The process has exited: what it left running gets SIGTERM now and SIGKILL
+   * after the grace period. It stays registered with the cleanup until then, so
+   * a run that ends sooner still stops it.
+   */
+  private stopLeftovers(): void {
+    const family = this.family;
+    if (!family || family.stopped()) {
+      this.unregister();
+      return;
+    }
+    family.terminate();
+    setTimeout(() => {
+      family.kill();
+      this.unregister();
+    }, STOP_GRACE_MS).unref();
   }
 
   /** The last `n` lines, optionally only those logged at or after `since` ms. */
