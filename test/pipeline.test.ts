@@ -45,6 +45,16 @@ const dockerTouch: Transform<'dockerfile'> = {
   },
 };
 
+/** Appends a line on every pass: a fix that never settles. */
+const dockerLoop: Transform<'dockerfile'> = {
+  id: 'test-docker-loop',
+  kind: 'dockerfile',
+  description: 'test transform',
+  rules: { 'test-docker-loop': { id: 'test-docker-loop', severity: 'info', description: 'x', fixedBy: 'test-docker-loop' } },
+  detect: () => [{ rule: 'test-docker-loop', line: 1, message: 'always' }],
+  fix: (ctx) => [{ start: ctx.text.length, end: ctx.text.length, text: 'LABEL again=1\n' }],
+};
+
 const transforms = [rename, dockerTouch] as AnyTransform[];
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
@@ -107,6 +117,13 @@ describe('fix pipeline', () => {
     });
     const scan = await runScan(root, transforms);
     expect(scan.findings.map((f) => [f.rule, f.severity])).toEqual([['test-legacy-name', 'info']]);
+  });
+
+  it('keeps a file whose fixes never settle unchanged and reports it', async () => {
+    const root = workspace({ 'services/a/Dockerfile': 'FROM node:22-alpine\nCMD ["node","x.js"]\n' });
+    const result = await runFix(root, [dockerLoop] as AnyTransform[], [dockerLoop] as AnyTransform[]);
+    expect(result.changes).toEqual([]);
+    expect(result.failures).toEqual([expect.objectContaining({ path: 'services/a/Dockerfile', message: expect.stringMatching(/test-docker-loop did not settle after 10 passes; nothing was changed/) })]);
   });
 
   it('creates new files once and attributes them to their transform', async () => {

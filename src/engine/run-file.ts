@@ -300,6 +300,7 @@ function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], onUntouched: 
 function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
   let text = input.text;
   const applied = new Set<string>();
+  let settled = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const parsed = tryParse(input, text);
     if (!parsed) return { text: input.text, applied: [], error: { line: 1, message: 'fixes produced a file that does not parse; nothing was changed' } };
@@ -312,12 +313,21 @@ function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
       for (const e of own) edits.push({ ...e, by: t.id });
     }
     const real = edits.filter((e) => text.slice(e.start, e.end) !== e.text);
-    if (real.length === 0) break;
+    if (real.length === 0) {
+      settled = true;
+      break;
+    }
     const result = applyEdits(text, real);
     for (const e of result.applied) applied.add(e.by);
     // Always one more pass: it applies deferred edits and lets fixers see
     // each other's output; the loop ends when no fixer has an edit left.
     text = result.text;
+  }
+  // A fix that still has edits after the last pass would change the file again
+  // on every run: keep the file as it was and say so, rather than write half a loop.
+  if (!settled) {
+    const by = fixers.map((t) => t.id).filter((id) => applied.has(id));
+    return { text: input.text, applied: [], error: { line: 1, message: `fixes by ${by.join(', ')} did not settle after ${MAX_PASSES} passes; nothing was changed (please report this with the file)` } };
   }
   return { text, applied: fixers.map((t) => t.id).filter((id) => applied.has(id)) };
 }
