@@ -24,6 +24,7 @@ import { parse as yamlParse } from 'yaml';
 import { newCommand, type NewOptions } from '../src/commands/new.js';
 import { parseDockerfile } from '../src/engine/dockerfile.js';
 import { UsageError } from '../src/engine/pipeline.js';
+import { copyDir } from './helpers/tmp.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const BIN = path.join(REPO, 'bin', 'shipshape.js');
@@ -64,9 +65,8 @@ const temps: string[] = [];
 let stdout = '';
 
 function demoCopy(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shipshape-new-safety-'));
+  const dir = copyDir(DEMO);
   temps.push(dir);
-  fs.cpSync(DEMO, dir, { recursive: true, filter: (s) => !/[/\\](node_modules|dist)([/\\]|$)/.test(s) });
   return dir;
 }
 

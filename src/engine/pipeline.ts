@@ -5,8 +5,8 @@
 // the whole inventory known, the repo-level files are detected and fixed
 // here. Results are merged in discovery order, so the output is the same for
 // any `--jobs`, and no tree outlives its package.
-import path from 'node:path';
 import { loadConfig } from '../workspace/config.js';
+import { packageName } from '../workspace/inventory.js';
 import { discover, type DiscoveredFile } from '../workspace/discover.js';
 import { allRuleIds } from './catalog.js';
 import { composeEntriesOf, loadFile, packageManagerOf, servicesOf, workspaceView } from './analyze.js';
@@ -82,8 +82,6 @@ export function shardOf(file: Pick<DiscoveredFile, 'path' | 'pkg'>, total: numbe
   return (stableHash(file.pkg ?? file.path) % total) + 1;
 }
 
-const nameOf = (manifest: Record<string, unknown>, dir: string) => (typeof manifest.name === 'string' ? manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(dir));
-
 interface Run {
   analysis: Analysis;
   services: Service[];
@@ -95,7 +93,7 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
   const discovery = discover(rootArg);
   const root = discovery.root;
   const config = await loadConfig(root, discovery.rootManifest, allRuleIds(transforms));
-  const names = new Map(discovery.packages.map((p) => [p.dir, nameOf(p.manifest, p.dir)]));
+  const names = new Map(discovery.packages.map((p) => [p.dir, packageName(p)]));
   if (sel.services?.length) {
     const known = new Set(names.values());
     for (const s of sel.services) if (!known.has(s)) throw new UsageError(`--service ${s}: no such service (known: ${[...known].sort().join(', ')})`);
@@ -162,10 +160,9 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
   });
   const byPath = new Map<string, FileResult>();
   for (const r of ran) for (const f of r.files) byPath.set(f.path, f);
-  const fixersOf = fixers;
   for (const f of repoFiles) {
     if (!selectedSet.has(f.path)) continue;
-    byPath.set(f.path, await runLoadedFile(f, null, ws, setup, transforms, fixersOf));
+    byPath.set(f.path, await runLoadedFile(f, null, ws, setup, transforms, fixers));
     sel.progress?.(++done, total);
   }
   const results = selected.map((f) => byPath.get(f.path)!);

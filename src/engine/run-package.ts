@@ -4,9 +4,9 @@
 // trees are dropped before the next package. Everything in and out is plain
 // data, so the same function runs in the main thread (`--jobs 1`) or in a
 // worker (worker.ts), with byte-identical results.
-import path from 'node:path';
 import type { PackageDir, DiscoveredFile } from '../workspace/discover.js';
 import type { ComposeServiceFacts } from '../workspace/compose.js';
+import { packageName } from '../workspace/inventory.js';
 import { inventoryOf, loadFile, workspaceView, type LoadedFile } from './analyze.js';
 import { formatChanged, type ConfigLookup } from './format.js';
 import { hasNeedle } from './prefilter.js';
@@ -139,11 +139,7 @@ export function packageRunner(setup: RunSetup, transforms: AnyTransform[]): Pack
   const failed = new Set<string>();
   // Other packages are known by manifest only: a worker sees one package's
   // inventory at a time, and no code or Dockerfile rule reads another's.
-  const packages = setup.packages.map((p) => ({
-    name: typeof p.manifest.name === 'string' ? p.manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(p.dir),
-    dir: p.dir,
-    manifest: p.manifest,
-  }));
+  const packages = setup.packages.map((p) => ({ name: packageName(p), dir: p.dir, manifest: p.manifest }));
   const ws = workspaceView({
     root: setup.root,
     packageManager: setup.packageManager,

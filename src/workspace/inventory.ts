@@ -55,6 +55,11 @@ export function classify(manifest: Record<string, unknown>, facts: CodeFacts, ha
   return hasDockerfile ? 'worker' : 'lib';
 }
 
+/** A package's service name: its manifest name without the npm scope, else its folder's name. */
+export function packageName(pkg: PackageDir): string {
+  return typeof pkg.manifest.name === 'string' ? pkg.manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(pkg.dir);
+}
+
 export function buildService(
   pkg: PackageDir,
   facts: CodeFacts,
@@ -63,7 +68,7 @@ export function buildService(
   hasPrismaSchema: boolean,
   portDefaults: Record<string, number> = {},
 ): Service {
-  const name = typeof pkg.manifest.name === 'string' ? pkg.manifest.name.replace(/^@[^/]+\//, '') : path.posix.basename(pkg.dir);
+  const name = packageName(pkg);
   const type = classify(pkg.manifest, facts, !!docker);
   const d = deps(pkg.manifest);
   const port = type === 'worker' || type === 'lib' ? null : (facts.port ?? docker?.port ?? compose?.port ?? portDefaults[name] ?? null);
