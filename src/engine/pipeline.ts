@@ -123,10 +123,10 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
   };
 
   const selectedSet = new Set(selected.map((f) => f.path));
-  const tasks: PackageTask[] = discovery.packages.map((p) => ({
-    dir: p.dir,
-    selected: discovery.files.filter((f) => f.pkg === p.dir && selectedSet.has(f.path)).map((f) => f.path),
-  }));
+  // One pass over the files, not one per package (500 packages × 4,000 files).
+  const selectedByPkg = new Map<string, string[]>();
+  for (const f of selected) if (f.pkg !== null) selectedByPkg.set(f.pkg, [...(selectedByPkg.get(f.pkg) ?? []), f.path]);
+  const tasks: PackageTask[] = discovery.packages.map((p) => ({ dir: p.dir, selected: selectedByPkg.get(p.dir) ?? [] }));
   // Largest packages first keeps both threads busy to the end; results are reordered below.
   const order = tasks.map((t, i) => i).sort((a, b) => tasks[b]!.selected.length - tasks[a]!.selected.length || a - b);
   let done = 0;
