@@ -28,18 +28,6 @@ const BATCH = 100;
 const SEED = 0x5eed_13;
 const FUZZ_DIR = path.join(os.tmpdir(), 'shipshape-fuzz');
 
-/**
- * Mutants whose failure is a known bug, by `transform/case#n`, each with the
- * bug it shows. They are left out so the suite stays green; remove one when
- * its bug is fixed.
- */
-const KNOWN: Record<string, string> = {
-  // `depends_on: [auth, auth, search]` (a line doubled): listToMap in
-  // transforms/compose/compose-healthcheck.ts makes a map with the key `auth`
-  // twice, which does not parse; the engine drops the change and reports it.
-  'compose-healthcheck/curl-probe-on-alpine#3': 'compose-healthcheck: a repeated depends_on entry becomes a duplicate map key',
-};
-
 /** mulberry32: tiny, fast and the same everywhere; Math.random cannot be seeded. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -177,7 +165,6 @@ describe(`fuzz: ${mutants.length} mutants, ${MUTANTS_PER_CASE} of each of ${case
       const problems: string[] = [];
       for (const { c, t, n } of batch) {
         const m = mutant(c, t, n);
-        if (KNOWN[m.id]) continue;
         const problem = check(m);
         if (problem) problems.push(`${m.id} (${m.ops.join(', ')}): ${problem}`);
       }

@@ -304,7 +304,9 @@ function fix(ctx: CodeContext): boolean {
   }
   if (sigint && a.shutdown.statement) {
     const index = body.indexOf(a.shutdown.statement);
-    body.splice(index + 1, 0, ...(statements(ctx, SIGINT_LINE) as AnyNode[]));
+    // Parsed a line down so recast starts it on a line of its own even when the handler it follows ends
+    // the file with no newline (`});process.on(…)`, or a parse error after `})` without `;`).
+    body.splice(index + 1, 0, ...(statements(ctx, `\n${SIGINT_LINE}`) as AnyNode[]));
   }
   return true;
 }

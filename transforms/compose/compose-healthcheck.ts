@@ -213,10 +213,20 @@ function unhealthyDependencies(entry: ComposeEntry, ctx: YamlContext, healthy: S
         : `"${entry.name}" depends on "${dependency}" without condition: service_healthy: compose starts "${entry.name}" as soon as "${dependency}"'s process exists, before it answers`,
     });
   if (isSeq(node)) {
-    const mixed = node.items.some((i) => scalarText(i) === null) ? 'the list holds entries that are not plain names' : undefined;
+    const names = node.items.map(scalarText);
+    const mixed = names.includes(null) ? 'the list holds entries that are not plain names' : undefined;
+    // The compose schema wants depends_on entries unique and rejects the file otherwise; the map form would
+    // repeat a key, which YAML rejects too, so the user picks which entry stays.
+    const repeated = [...new Set(names.filter((n, i): n is string => n !== null && names.indexOf(n) !== i))];
+    const duplicate = repeated.length
+      ? `the list names ${repeated.map((n) => `"${n}"`).join(', ')} more than once, which compose rejects (depends_on entries must be unique); remove the repeat`
+      : undefined;
+    const seen = new Set<string>();
     for (const item of node.items) {
       const dependency = scalarText(item);
-      if (dependency !== null && healthy.has(dependency)) report(dependency, item, 'list', shared ?? mixed);
+      if (dependency === null || !healthy.has(dependency) || seen.has(dependency)) continue;
+      seen.add(dependency);
+      report(dependency, item, 'list', shared ?? mixed ?? duplicate);
     }
   } else if (isMap(node)) {
     for (const pair of node.items) {
