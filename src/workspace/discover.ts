@@ -6,7 +6,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import { parse as parseYaml } from 'yaml';
-import { isComposeFile, isDockerfile, kindOf } from '../engine/parsers.js';
+import { isComposeFile, isDockerfile, kindOf, manifestKindOf } from '../engine/parsers.js';
 import type { FileKind } from '../engine/types.js';
 
 /** Never read: dependencies, VCS data and build output. */
@@ -119,10 +119,10 @@ export function discover(rootArg: string): Discovery {
     const manifest = readJson(path.join(root, dir, 'package.json'), problems, root);
     if (manifest) packages.push({ dir, manifest });
   }
-  return { root, rootManifest, source, packages, files: discoverFiles(root, packages, ig), problems };
+  return { root, rootManifest, source, packages, files: discoverFiles(root, packages, ig, problems), problems };
 }
 
-function discoverFiles(root: string, packages: PackageDir[], ig: Ignore): DiscoveredFile[] {
+function discoverFiles(root: string, packages: PackageDir[], ig: Ignore, problems: Discovery['problems']): DiscoveredFile[] {
   const files: DiscoveredFile[] = [];
   const seen = new Set<string>();
   const push = (kind: FileKind, p: string, pkg: string | null) => {
@@ -135,18 +135,30 @@ function discoverFiles(root: string, packages: PackageDir[], ig: Ignore): Discov
   for (const pkg of byDepth) {
     const base = pkg.dir === '.' ? '' : `${pkg.dir}/`;
     const nested = packages.filter((p) => p.dir !== pkg.dir && (pkg.dir === '.' || p.dir.startsWith(base))).map((p) => `${p.dir}/**`);
-    const entries = fg.sync(['**/*'], {
+    // Symlinks come too (never followed): one that leads out of the root or
+    // round a loop is reported, not silently dropped.
+    const found = fg.sync(['**/*'], {
       cwd: path.join(root, pkg.dir),
       ignore: [...ALWAYS_IGNORED, ...TEST_FILES],
       followSymbolicLinks: false,
       suppressErrors: true,
       dot: true,
-      onlyFiles: true,
+      onlyFiles: false,
+      objectMode: true,
       deep: 6,
     });
+    const entries: string[] = [];
+    for (const entry of found) {
+      const p = `${base}${entry.path}`;
+      if (nested.some((n) => p.startsWith(n.slice(0, -2)))) continue;
+      if (entry.dirent.isFile()) entries.push(entry.path);
+      else if (entry.dirent.isSymbolicLink() && !ig.ignores(p)) {
+        const problem = symlinkProblem(root, p);
+        if (problem) problems.push({ file: p, line: 1, message: problem });
+      }
+    }
     for (const e of entries.sort()) {
       const p = `${base}${e}`;
-      if (nested.some((n) => p.startsWith(n.slice(0, -2)))) continue;
       const kind = kindOf(p);
       if (!kind || kind === 'compose' || kind === 'workflow') continue;
       if (kind === 'shell' && !isEntrypointName(e)) continue;
@@ -165,7 +177,68 @@ function discoverFiles(root: string, packages: PackageDir[], ig: Ignore): Discov
     const kind = kindOf(p);
     if (kind === 'workflow' || (kind === 'compose' && isComposeFile(p))) push(kind, p, null);
   }
+  for (const m of deploymentManifests(root)) push(m.kind, m.path, null);
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Why a symlink is not read: it leads out of the root (what it reaches is not
+ * the repository's to check or rewrite), round a loop, or nowhere. A link
+ * that stays inside the root is silent: its target is read where it lives.
+ */
+function symlinkProblem(root: string, rel: string): string | null {
+  const abs = path.join(root, rel);
+  let real: string;
+  try {
+    real = fs.realpathSync.native(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return 'symlink loop; skipped';
+    // A dangling link matters only where shipshape would have read a file.
+    return code === 'ENOENT' && kindOf(rel) ? 'symlink to a missing file; skipped' : null;
+  }
+  const within = path.relative(fs.realpathSync.native(root), real);
+  if (within === '..' || within.startsWith(`..${path.sep}`) || path.isAbsolute(within)) return 'symlink to a path outside the root; not followed';
+  return null;
+}
+
+/** JSON and YAML files that are never deployment manifests: no need to open them. */
+const NOT_MANIFESTS = ['**/package.json', '**/package-lock.json', '**/tsconfig*.json', '**/jsconfig*.json', '**/pnpm-lock.yaml', '**/pnpm-workspace.yaml', '**/.github/**', '**/*.schema.json', '**/.vscode/**', '**/.devcontainer/**'];
+
+/** A task definition or manifest is a few KB; a larger JSON file is data, not deployment. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * ECS task definitions and Kubernetes manifests, wherever they live (deploy/,
+ * infra/, k8s/, .aws/, beside a service): by content, since their names are
+ * free. Repo-level files: a manifest names its service by image or container
+ * name, not by folder.
+ */
+function deploymentManifests(root: string): { kind: FileKind; path: string }[] {
+  const candidates = fg.sync(['**/*.{json,yml,yaml}'], {
+    cwd: root,
+    ignore: [...ALWAYS_IGNORED, ...TEST_FILES, ...NOT_MANIFESTS],
+    followSymbolicLinks: false,
+    suppressErrors: true,
+    dot: true,
+    onlyFiles: true,
+    deep: 6,
+  });
+  const found: { kind: FileKind; path: string }[] = [];
+  for (const p of candidates.sort()) {
+    if (isComposeFile(p)) continue;
+    let text: string;
+    try {
+      if (fs.statSync(path.join(root, p)).size > MAX_MANIFEST_BYTES) continue;
+      text = fs.readFileSync(path.join(root, p), 'utf8');
+    } catch {
+      // Unreadable: not knowable as a manifest; the file is nobody's to report.
+      continue;
+    }
+    const kind = manifestKindOf(p, text);
+    if (kind) found.push({ kind, path: p });
+  }
+  return found;
 }
 
 /** Shell scripts worth the entrypoint rules: named like one (others may be referenced by a Dockerfile). */
