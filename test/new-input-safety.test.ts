@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as babelParse } from '@babel/parser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parse as yamlParse } from 'yaml';
+import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import { newCommand, type NewOptions } from '../src/commands/new.js';
 import { parseDockerfile } from '../src/engine/dockerfile.js';
 import { UsageError } from '../src/engine/pipeline.js';
@@ -200,7 +200,9 @@ function proveLiteral(file: string, text: string, baseline: string, pairs: Pairs
   } else if (file.endsWith('.json')) {
     same(JSON.parse(text), mapData(JSON.parse(baseline), pairs), 'JSON data');
   } else if (/\.ya?ml$/.test(file)) {
-    for (const version of ['1.2', '1.1'] as const) same(yamlParse(text, { version }), mapData(yamlParse(baseline, { version }), pairs), `YAML ${version} data`);
+    // Every document: a Kubernetes manifest holds a Deployment and a Service.
+    const all = (t: string, version: '1.1' | '1.2') => parseAllDocuments(t, { version }).map((d) => d.toJS());
+    for (const version of ['1.2', '1.1'] as const) same(all(text, version), mapData(all(baseline, version), pairs), `YAML ${version} data`);
   } else {
     if (path.posix.basename(file) === 'Dockerfile') {
       const shell = (t: string) => {

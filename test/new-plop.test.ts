@@ -63,7 +63,7 @@ describe('plopfile.ts', () => {
     const answers = { name: 'billing-service', dir: 'services', port: '3005', db: 'mongo' };
     const first = await plop.getGenerator('service').runActions(answers);
     expect(first.failures).toEqual([]);
-    expect(first.changes[0]!.path).toBe('services/billing-service: 7 files created; updated docker-compose.yml, .github/workflows/docker-build.yml');
+    expect(first.changes[0]!.path).toBe('services/billing-service: 7 files created; created deploy/ecs/billing-service.json, k8s/billing-service.yaml; updated docker-compose.yml, .github/workflows/docker-build.yml');
     expectSnapshot(root, 'demo-service', 'services/billing-service');
     const compose = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
     const again = await (await plopFor(root)).getGenerator('service').runActions(answers);

@@ -30,6 +30,7 @@ const svc = (over: Partial<Omit<Service, 'manifest'>>): Omit<Service, 'manifest'
   ready: null,
   prisma: false,
   requiredEnv: ['DATABASE_URL'],
+  shutdownTimeoutMs: null,
   healthcheck: true,
   ...over,
 });

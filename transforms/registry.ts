@@ -35,6 +35,8 @@ export const registry: RegistryEntry[] = [
   entry('entrypoint-strict', 'shell', () => import('./shell/entrypoint-strict.js')),
   entry('compose-healthcheck', 'compose', () => import('./compose/compose-healthcheck.js')),
   entry('compose-checks', 'compose', () => import('./compose/compose-checks.js')),
+  entry('ecs-healthcheck', 'ecs', () => import('./ecs/ecs-healthcheck.js')),
+  entry('k8s-probes', 'k8s', () => import('./k8s/k8s-probes.js')),
   entry('ci-smoke-test', 'workflow', () => import('./ci/ci-smoke-test.js')),
 ];
 

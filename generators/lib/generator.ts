@@ -46,9 +46,12 @@ export async function planFor(kind: Kind, raw: Record<string, unknown>, ctx: Gen
 }
 
 export function summary(plan: Plan): string {
-  const created = plan.changes.filter((c) => c.before === null).length;
+  const created = plan.changes.filter((c) => c.before === null);
+  const inside = created.filter((c) => c.path.startsWith(`${plan.dir}/`)).length;
+  // Files created outside the package (its deployment manifests) are named, like the files changed.
+  const outside = created.filter((c) => !c.path.startsWith(`${plan.dir}/`)).map((c) => c.path);
   const changed = plan.changes.filter((c) => c.before !== null).map((c) => c.path);
-  return `${plan.dir}: ${created} files created${changed.length > 0 ? `; updated ${changed.join(', ')}` : ''}`;
+  return `${plan.dir}: ${inside} files created${outside.length > 0 ? `; created ${outside.join(', ')}` : ''}${changed.length > 0 ? `; updated ${changed.join(', ')}` : ''}`;
 }
 
 /** The generator's only action: plan, refuse on any conflict, write everything. */

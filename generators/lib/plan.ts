@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileChange } from '../../src/engine/pipeline.js';
+import { normalize, restore } from '../../src/engine/text.js';
 import { writeAtomic } from '../../src/engine/write.js';
 import { TemplateValueError } from './helpers.js';
 import { InputError, type Monorepo } from './monorepo.js';
 import type { Answers, Kind } from './options.js';
+import { ecsWiring, imageHealthcheck, k8sWiring, RUNTIME } from './deploy.js';
 import { ciWiring, composeWiring, workspaceWiring, type NewPackage } from './wiring.js';
 
 export type Render = (template: string, data: Record<string, unknown>) => string;
@@ -78,6 +80,7 @@ export function templateData(kind: Kind, answers: Answers, mono: Monorepo): Reco
     // Node 25 and later ship without corepack.
     corepack: mono.nodeImage.major <= 24,
     pnpmVersion: mono.pnpmVersion,
+    shutdownTimeoutMs: RUNTIME.shutdownTimeoutMs,
     // pnpm 10 `deploy` needs inject-workspace-packages, or --legacy.
     legacyDeploy: pnpmMajor >= 10,
     rootFiles: [...mono.rootFiles].sort((a, b) => (a === 'package.json' ? -1 : b === 'package.json' ? 1 : a.localeCompare(b))),
@@ -174,18 +177,40 @@ export function planScaffold(kind: Kind, answers: Answers, mono: Monorepo, rende
   }
 
   const { pkg, notes } = newPackage(kind, answers, mono);
-  const wiring = [composeWiring(mono, pkg), ciWiring(mono, pkg), workspaceWiring(mono, pkg)];
+  // ECS runs the task definition's healthCheck, not the image's: the same probe as the Dockerfile just rendered.
+  const dockerfile = created.find((c) => c.path === `${dir}/Dockerfile`);
+  const health = dockerfile ? imageHealthcheck(dockerfile.after) : null;
+  const deploy = [ecsWiring(mono, pkg, health), k8sWiring(mono, pkg)];
+  const wiring = [composeWiring(mono, pkg), ciWiring(mono, pkg), workspaceWiring(mono, pkg), ...deploy];
   if (!mono.rootFiles.has('pnpm-lock.yaml')) notes.push('there is no pnpm-lock.yaml yet: run pnpm install before building the image');
   notes.unshift(`run pnpm install at the root: it adds ${answers.name} to pnpm-lock.yaml, which the image installs with --frozen-lockfile`);
   return {
     kind,
     answers,
     dir,
-    changes: [...created, ...wiring.flatMap((w) => w.changes)],
+    // New manifests are created with the package's files, before any file is changed.
+    changes: [...created, ...deploy.flatMap((w) => w.changes.filter((c) => c.before === null)), ...wiring.flatMap((w) => w.changes.filter((c) => c.before !== null).map((c) => asOnDisk(mono.analysis.ws.root, c)))],
     conflicts: [...conflicts, ...wiring.flatMap((w) => w.conflicts)],
     notes: [...notes, ...wiring.flatMap((w) => w.notes)],
     using: `${mono.nodeImage.ref} (${mono.nodeImage.source}), pnpm ${mono.pnpmVersion}`,
   };
+}
+
+/**
+ * A wiring edit is made on the file's loaded text (LF, no BOM); the file on
+ * disk keeps its own line endings and BOM, as `fix` keeps them, so a CRLF
+ * compose file is not rewritten whole.
+ */
+function asOnDisk(root: string, change: FileChange): FileChange {
+  let raw: string;
+  try {
+    raw = fs.readFileSync(path.join(root, change.path), 'utf8');
+  } catch {
+    return change;
+  }
+  if (raw === change.before) return change;
+  const { text, shape } = normalize(raw);
+  return text === change.before ? { ...change, before: raw, after: restore(change.after, shape) } : change;
 }
 
 export class ConflictError extends Error {

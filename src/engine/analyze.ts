@@ -143,7 +143,7 @@ export function inventoryOf(root: string, pkg: PackageDir, mine: LoadedFile[], c
   const facts: CodeFacts[] = [];
   for (const f of mine) {
     const parsed = f.parsed;
-    if (parsed?.kind === 'code') facts.push(withIndex(parsed.root, () => codeFacts(parsed.j, parsed.root)));
+    if (parsed?.kind === 'code') facts.push(withIndex(parsed.root, () => codeFacts(parsed.j, parsed.root, f.path)));
   }
   const dockerfile = mine.find((f) => f.parsed?.kind === 'dockerfile' && path.posix.dirname(f.path) === pkg.dir) ?? mine.find((f) => f.parsed?.kind === 'dockerfile');
   const docker: DockerFacts | null = dockerfile?.parsed?.kind === 'dockerfile' ? dockerFacts(dockerfile.path, dockerfile.parsed.tree) : null;

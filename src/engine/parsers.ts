@@ -4,12 +4,13 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
-import { isMap, isSeq, parseDocument, visit, YAMLParseError, type Alias, type Document, type ErrorCode, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { parseTree, printParseErrorCode, type ParseError as JsonParseError } from 'jsonc-parser';
+import { isMap, isSeq, parseAllDocuments, parseDocument, visit, YAMLParseError, type Alias, type Document, type ErrorCode, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import type { Heredoc } from 'dockerfile-ast';
 import { parseDockerfile, type DockerfileTree } from './dockerfile.js';
 import { parseShell, ShellSyntaxError, type ShellTree } from './shell.js';
 import { lineAt } from './text.js';
-import type { CodeParser, FileKind } from './types.js';
+import type { CodeParser, EcsTree, FileKind } from './types.js';
 
 export const CODE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
 
@@ -51,6 +52,24 @@ export function kindOf(file: string): FileKind | null {
   return null;
 }
 
+/**
+ * Deployment manifests are JSON and YAML files like any other, so their kind
+ * comes from what they hold: an ECS task definition has `containerDefinitions`
+ * (the register-task-definition input, the deploy actions' file, or
+ * describe-task-definition's `taskDefinition` wrapper); a Kubernetes manifest
+ * has a top-level `kind: Deployment` or `StatefulSet` next to `apiVersion`.
+ * This only picks candidates; the parser decides.
+ */
+export function manifestKindOf(file: string, text: string): 'ecs' | 'k8s' | null {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.json') return text.includes('"containerDefinitions"') ? 'ecs' : null;
+  if (ext !== '.yml' && ext !== '.yaml') return null;
+  // Helm and other Go templates are not YAML until rendered: not ours to read.
+  if (text.includes('{{')) return null;
+  const workload = /^kind:[ \t]*["']?(Deployment|StatefulSet)["']?[ \t]*(#.*)?$/m.test(text);
+  return workload && /^apiVersion:/m.test(text) ? 'k8s' : null;
+}
+
 export class ParseError extends Error {
   constructor(
     message: string,
@@ -73,7 +92,9 @@ export type Parsed =
   | ParsedCode
   | { kind: 'dockerfile'; tree: DockerfileTree }
   | { kind: 'shell'; tree: ShellTree }
-  | { kind: 'compose' | 'workflow'; doc: Document };
+  | { kind: 'compose' | 'workflow'; doc: Document }
+  | { kind: 'ecs'; tree: EcsTree }
+  | { kind: 'k8s'; docs: Document[] };
 
 const require = createRequire(import.meta.url);
 const getParser = require('jscodeshift/src/getParser.js') as (name: CodeParser) => { parse(text: string): unknown };
@@ -186,7 +207,57 @@ export function parse(kind: FileKind, file: string, text: string): Parsed {
         throw new ParseError(`the top level is a ${isSeq(top) ? 'list' : 'scalar'}, but a ${kind === 'compose' ? 'compose' : 'workflow'} file must be a map of keys`, top.range ? lineAt(text, top.range[0]) : 1);
       return { kind, doc };
     }
+    case 'ecs':
+      return { kind, tree: parseEcs(text) };
+    case 'k8s':
+      return { kind, docs: parseK8s(text) };
   }
+}
+
+/** Strict JSON (ECS rejects comments), kept as a tree with offsets. */
+function parseEcs(text: string): EcsTree {
+  const errors: JsonParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first || !root) throw new ParseError(`invalid JSON: ${first ? printParseErrorCode(first.error) : 'empty file'}`, first ? lineAt(text, first.offset) : 1);
+  if (root.type !== 'object') throw new ParseError(`the top level is ${root.type === 'array' ? 'a list' : `a ${root.type}`}, but a task definition is an object`, lineAt(text, root.offset));
+  return { root, value: JSON.parse(text) as unknown };
+}
+
+/** Every document of the file; each must be a map (or empty), as kubectl requires. */
+function parseK8s(text: string): Document[] {
+  const stream = parseAllDocuments(text, { keepSourceTokens: true });
+  // An empty stream comes back as one EmptyStream object, not a list.
+  const docs: Document.Parsed[] = Array.isArray(stream) ? stream : [];
+  for (const doc of docs) {
+    const first = doc.errors[0];
+    if (first) throw yamlParseError(first);
+    const problem = aliasProblem(doc, text);
+    if (problem) throw yamlParseError(problem);
+    const top = doc.contents;
+    if (top !== null && !isMap(top))
+      throw new ParseError(`a document's top level is a ${isSeq(top) ? 'list' : 'scalar'}, but a Kubernetes object is a map of keys`, top.range ? lineAt(text, top.range[0]) : 1);
+  }
+  // Each document's own text runs to where the next begins (the first from the
+  // file's start, with the comments above it), so the slices add up to the file.
+  docs.forEach((doc, i) => {
+    const start = i === 0 ? 0 : doc.range[0];
+    const end = docs[i + 1]?.range[0] ?? text.length;
+    originals.set(doc, { source: text.slice(start, end), value: JSON.stringify(doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION })) });
+  });
+  return docs;
+}
+
+const originals = new WeakMap<Document, { source: string; value: string }>();
+
+/**
+ * A document of a multi-document file as it was read, while its content is
+ * unchanged: printing it again would reflow what no fixer touched (comment
+ * spacing, quoting), so the file keeps the bytes of every document a fix left alone.
+ */
+export function unchangedSource(doc: Document): string | null {
+  const original = originals.get(doc);
+  return original && JSON.stringify(doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_EXPANSION })) === original.value ? original.source : null;
 }
 
 /**

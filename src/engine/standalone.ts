@@ -66,6 +66,7 @@ export function defaultService(partial: Partial<Service> = {}): Service {
     ready: null,
     prisma: false,
     requiredEnv: [],
+    shutdownTimeoutMs: null,
     healthcheck: false,
     manifest: {},
     ...partial,

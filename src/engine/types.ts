@@ -2,6 +2,7 @@
 // never reads files or prints: it receives a parsed file in a context and
 // returns findings (detect) or changes (fix). Everything here is data.
 import type { Collection, JSCodeshift } from 'jscodeshift';
+import type { Node as JsonNode } from 'jsonc-parser';
 import type { Document } from 'yaml';
 import type { DockerfileTree } from './dockerfile.js';
 import type { Needles } from './prefilter.js';
@@ -11,7 +12,7 @@ export type Severity = 'blocking' | 'risky' | 'info';
 export type RuleSeverity = Severity | 'off';
 
 /** The kinds of file shipshape reads; each has exactly one parser (see parsers.ts). */
-export type FileKind = 'code' | 'dockerfile' | 'compose' | 'shell' | 'workflow';
+export type FileKind = 'code' | 'dockerfile' | 'compose' | 'shell' | 'workflow' | 'ecs' | 'k8s';
 
 export type ServiceType = 'api' | 'worker' | 'ui' | 'lib';
 
@@ -40,9 +41,41 @@ export interface Service {
   ready: string | null;
   prisma: boolean;
   requiredEnv: string[];
+  /** The force-exit timer of its shutdown handler in ms, when the code has one (see code-facts.ts). */
+  shutdownTimeoutMs: number | null;
   healthcheck: boolean;
   /** Parsed package.json of the service. */
   manifest: Record<string, unknown>;
+  /** What the code says about its neighbours, for the service graph (src/graph); plain data, not in the JSON report. */
+  wiring?: ServiceWiring;
+}
+
+/** An env var naming another service's address (`*_URL`, `*_URI`, `*_HOST`) read in code. */
+export interface UrlRead {
+  env: string;
+  /** The literal the code falls back to (`process.env.X || 'http://…'`), else null. */
+  fallback: string | null;
+  file: string;
+  /** 1-based line of the read, and of the fallback literal when there is one. */
+  line: number;
+  fallbackLine: number | null;
+  /** Read by an HTTP call the process makes while starting (module level or a function its top level calls). */
+  startup: boolean;
+}
+
+/** A Kafka topic a service produces to or subscribes to, where the call names it. */
+export interface TopicUse {
+  topic: string;
+  /** A RegExp subscription (`subscribe({ topic: /^orders-/ })`): `topic` is its source text. */
+  pattern?: boolean;
+  file: string;
+  line: number;
+}
+
+export interface ServiceWiring {
+  urls: UrlRead[];
+  produces: TopicUse[];
+  consumes: TopicUse[];
 }
 
 export interface PackageManagerInfo {
@@ -159,6 +192,28 @@ export interface YamlContext extends BaseContext {
   doc: Document;
 }
 
+/**
+ * An ECS task definition (JSON), kept as jsonc-parser's tree: its nodes carry
+ * offsets, so a fixer answers with text edits (jsonc-parser's `modify`) that
+ * keep the file's key order, indentation and everything it does not touch.
+ */
+export interface EcsTree {
+  root: JsonNode;
+  /** The parsed value (plain JSON). */
+  value: unknown;
+}
+
+export interface EcsContext extends BaseContext {
+  kind: 'ecs';
+  tree: EcsTree;
+}
+
+/** Kubernetes manifests: every document of a multi-document YAML file, in order. */
+export interface K8sContext extends BaseContext {
+  kind: 'k8s';
+  docs: Document[];
+}
+
 export type CodeParser = 'ts' | 'tsx' | 'babylon';
 
 export type ContextFor<K extends FileKind> = K extends 'code'
@@ -167,14 +222,22 @@ export type ContextFor<K extends FileKind> = K extends 'code'
     ? DockerfileContext
     : K extends 'shell'
       ? ShellContext
-      : YamlContext;
+      : K extends 'ecs'
+        ? EcsContext
+        : K extends 'k8s'
+          ? K8sContext
+          : YamlContext;
 
 /**
  * What a fixer returns. Code and YAML fixers mutate the tree in place and
- * return true when they changed it; Dockerfile and shell fixers return text
+ * return true when they changed it; Dockerfile, shell and ECS fixers return text
  * edits, applied by the engine with ESLint's overlap rules.
  */
-export type FixResult<K extends FileKind> = K extends 'dockerfile' | 'shell' ? TextEdit[] : boolean;
+export type FixResult<K extends FileKind> = K extends TextKind ? TextEdit[] : boolean;
+
+/** Kinds whose fixers answer with text edits rather than mutating a tree. */
+export type TextKind = 'dockerfile' | 'shell' | 'ecs';
+export const TEXT_KINDS: readonly FileKind[] = ['dockerfile', 'shell', 'ecs'];
 
 export interface Transform<K extends FileKind = FileKind> {
   /** The transform id: the fixer id of SPEC's catalog, or the concern name for report-only modules. */

@@ -14,7 +14,7 @@ export function toJsonReport(services: Service[], findings: Finding[], suppresse
   return {
     version: 1,
     root: '.',
-    services: services.map(({ manifest: _manifest, ...rest }) => rest),
+    services: services.map(({ manifest: _manifest, wiring: _wiring, ...rest }) => rest),
     findings,
     summary: {
       services: services.length,

@@ -7,6 +7,8 @@
 // Pure: reads the tree, never changes it.
 import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import { ENV_READ, type Needles } from '../engine/prefilter.js';
+import type { ServiceWiring } from '../engine/types.js';
+import { mergeWiring, wiringFacts } from '../graph/code-wiring.js';
 
 export interface CodeFacts {
   listens: boolean;
@@ -17,6 +19,15 @@ export interface CodeFacts {
   prisma: boolean;
   /** Env vars read without a default and not merely tested. */
   requiredEnv: string[];
+  /** Service URLs and Kafka topics, for the service graph (src/graph/code-wiring.ts). */
+  wiring?: ServiceWiring;
+  /**
+   * The delay of the force-exit timer (`setTimeout(() => process.exit(..), N)`):
+   * how long shutdown may take before the service gives up. The platform's
+   * grace period (ECS stopTimeout, Kubernetes terminationGracePeriodSeconds)
+   * must be longer, or the platform kills the service mid-drain.
+   */
+  shutdownTimeoutMs: number | null;
 }
 
 const HEALTH_ROUTE = /^\/[\w-]*(health|healthz|livez|liveness|ping)$/;
@@ -94,14 +105,15 @@ type Node = { type: string; [key: string]: any };
 
 const TYPE_WRAPPERS = new Set(['TSAsExpression', 'TSSatisfiesExpression', 'TSTypeAssertion', 'TSNonNullExpression', 'ParenthesizedExpression']);
 
-function bare(node: unknown): Node | null {
+/** The expression under TypeScript's type wrappers and parentheses (`x as T`, `x!`, `(x)`). */
+export function bare(node: unknown): Node | null {
   let n = node as Node | null | undefined;
   while (n && TYPE_WRAPPERS.has(n.type)) n = n.expression as Node;
   return n ?? null;
 }
 
 /** A string literal's value (a template without expressions too), else null. */
-function stringOf(node: unknown): string | null {
+export function stringOf(node: unknown): string | null {
   const n = bare(node);
   if ((n?.type === 'StringLiteral' || n?.type === 'Literal') && typeof n.value === 'string') return n.value;
   if (n?.type === 'TemplateLiteral' && n.expressions.length === 0) return (n.quasis[0]?.value?.cooked as string | undefined) ?? null;
@@ -200,15 +212,21 @@ export const FACT_NEEDLES: Needles = [
   'prisma',
   'Prisma',
   ENV_READ,
+  // The graph's topics: kafkajs `producer.send({ topic })`, `consumer.subscribe({ topics })`.
+  ['topic', /\b(send|sendBatch|subscribe)\s*\(/],
   // `const requiredEnvVars = [...]`: one identifier naming both.
   /required[\w$]*env|env[\w$]*required/i,
+  ['setTimeout', 'exit'],
 ];
 
-export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
-  const facts: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [] };
+export function codeFacts(j: JSCodeshift, root: Collection, file = ''): CodeFacts {
+  const facts: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [], shutdownTimeoutMs: null };
   const required = new Set<string>();
   const portVars = new Map<string, number>();
+  const numbers = numericConsts(j, root);
   const objects = objectBindings(j, root);
+  // Only the inventory (which names the file) draws the graph; other callers skip the walk.
+  if (file) facts.wiring = wiringFacts(j, root, file);
 
   root.find(j.VariableDeclarator).forEach((p) => {
     const id = p.node.id as { type: string; name?: string };
@@ -232,6 +250,7 @@ export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
       }
       if (port !== null && facts.port === null) facts.port = port;
     }
+    if (name === 'setTimeout' && facts.shutdownTimeoutMs === null && args.length >= 2 && exitsProcess(j, p)) facts.shutdownTimeoutMs = numericValue(args[1], numbers);
     if (name === 'consumer') {
       const opts = args[0] as { type?: string; properties?: { key?: { name?: string } }[] } | undefined;
       if (opts?.type === 'ObjectExpression' && opts.properties?.some((pr) => pr.key?.name === 'groupId')) facts.consumesKafka = true;
@@ -276,8 +295,45 @@ export function codeFacts(j: JSCodeshift, root: Collection): CodeFacts {
   return facts;
 }
 
+/** `const X = 8000` (and `8_000`) anywhere in the file: what a timer's delay may name. */
+function numericConsts(j: JSCodeshift, root: Collection): Map<string, number> {
+  const out = new Map<string, number>();
+  root.find(j.VariableDeclarator).forEach((p) => {
+    const id = p.node.id as { type: string; name?: string };
+    const init = p.node.init as { type?: string; value?: unknown } | null;
+    if (id.type === 'Identifier' && id.name && (init?.type === 'NumericLiteral' || init?.type === 'Literal') && typeof init.value === 'number') out.set(id.name, init.value);
+  });
+  return out;
+}
+
+/** A delay as written: `8000`, a const, `Number(process.env.X ?? 8000)`, `env.X || 8000`. */
+function numericValue(node: unknown, consts: Map<string, number>): number | null {
+  const n = node as { type?: string; value?: unknown; name?: string; operator?: string; right?: unknown; callee?: { name?: string }; arguments?: unknown[]; expression?: unknown };
+  if ((n?.type === 'NumericLiteral' || n?.type === 'Literal') && typeof n.value === 'number') return n.value;
+  if (n?.type === 'Identifier' && n.name) return consts.get(n.name) ?? null;
+  if (n?.type === 'LogicalExpression' && (n.operator === '??' || n.operator === '||')) return numericValue(n.right, consts);
+  if (n?.type === 'CallExpression' && (n.callee?.name === 'Number' || n.callee?.name === 'parseInt')) return numericValue(n.arguments?.[0], consts);
+  if (n?.type === 'TSAsExpression' || n?.type === 'ParenthesizedExpression') return numericValue(n.expression, consts);
+  return null;
+}
+
+/** The timer's callback ends the process: a force-exit timer, not any timeout. */
+function exitsProcess(j: JSCodeshift, p: ASTPath): boolean {
+  const callback = (p.node as { arguments: { type: string }[] }).arguments[0];
+  if (callback?.type !== 'ArrowFunctionExpression' && callback?.type !== 'FunctionExpression') return false;
+  return (
+    j(p.get('arguments', 0) as ASTPath)
+      .find(j.CallExpression)
+      .filter((c) => {
+        const callee = c.node.callee as { type: string; object?: { name?: string }; property?: { name?: string } };
+        return callee.type === 'MemberExpression' && callee.object?.name === 'process' && callee.property?.name === 'exit';
+      })
+      .size() > 0
+  );
+}
+
 export function mergeFacts(all: CodeFacts[]): CodeFacts {
-  const out: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [] };
+  const out: CodeFacts = { listens: false, consumesKafka: false, port: null, health: null, ready: null, prisma: false, requiredEnv: [], shutdownTimeoutMs: null };
   const env = new Set<string>();
   for (const f of all) {
     out.listens ||= f.listens;
@@ -286,8 +342,10 @@ export function mergeFacts(all: CodeFacts[]): CodeFacts {
     out.health ??= f.health;
     out.ready ??= f.ready;
     out.prisma ||= f.prisma;
+    out.shutdownTimeoutMs ??= f.shutdownTimeoutMs;
     f.requiredEnv.forEach((e) => env.add(e));
   }
   out.requiredEnv = [...env].sort();
+  out.wiring = mergeWiring(all.flatMap((f) => (f.wiring ? [f.wiring] : [])));
   return out;
 }

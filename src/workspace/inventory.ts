@@ -83,7 +83,9 @@ export function buildService(
     ready: facts.ready,
     prisma: facts.prisma || hasPrismaSchema || 'prisma' in d || '@prisma/client' in d,
     requiredEnv: facts.requiredEnv,
+    shutdownTimeoutMs: facts.shutdownTimeoutMs,
     healthcheck: !!docker?.healthcheck || !!compose?.healthcheck,
     manifest: pkg.manifest,
+    ...(facts.wiring ? { wiring: facts.wiring } : {}),
   };
 }

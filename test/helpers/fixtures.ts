@@ -11,7 +11,7 @@ import type { AnyTransform, FileKind, PackageManagerInfo, ResolvedConfig, Servic
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = path.join(REPO, 'fixtures');
 /** Top-level fixture folders that are not transform ids. */
-export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'verify', 'generators', 'precision', 'bad-input']);
+export const NON_TRANSFORM_FIXTURES = new Set(['monorepo', 'expected', 'verify', 'generators', 'precision', 'bad-input', 'graph']);
 
 export interface CaseConfig {
   /**
@@ -58,6 +58,8 @@ const DEFAULT_PATH: Record<FileKind, (ext: string) => string> = {
   compose: () => 'docker-compose.yml',
   workflow: () => '.github/workflows/build.yml',
   shell: () => 'entrypoint.sh',
+  ecs: () => 'deploy/task-definition.json',
+  k8s: () => 'k8s/deployment.yaml',
 };
 
 function walk(dir: string, base = ''): string[] {

@@ -49,8 +49,8 @@ export function hardcodedPort(instr: DockerInstruction): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Defaults for the flags shipshape's healthcheck always carries. */
-const PROBE_FLAGS: [string, string][] = [
+/** Defaults for the flags shipshape's healthcheck always carries (also the timing of the ECS healthCheck it writes). */
+export const PROBE_FLAGS: [string, string][] = [
   ['interval', '30s'],
   ['timeout', '5s'],
   ['start-period', '20s'],
@@ -76,14 +76,19 @@ interface Pos {
 
 const SAFE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
-/** The exec-form node probe for `port` (fallback when PORT is unset) and `healthPath`. */
-export function nodeProbe(port: number, healthPath: string | null): string {
+/** The node probe's argv for `port` (fallback when PORT is unset) and `healthPath`; ECS puts it after "CMD". */
+export function nodeProbeArgv(port: number, healthPath: string | null): string[] {
   const route = healthPath && SAFE_PATH.test(healthPath) ? healthPath : '/health';
   const script =
     `require('http').get('http://127.0.0.1:' + (process.env.PORT || ${port}) + '${route}', { timeout: 4000 }, ` +
     `(r) => process.exit(r.statusCode >= 200 && r.statusCode < 300 ? 0 : 1))` +
     `.on('timeout', () => process.exit(1)).on('error', () => process.exit(1))`;
-  return `[${['node', '-e', script].map((s) => JSON.stringify(s)).join(', ')}]`;
+  return ['node', '-e', script];
+}
+
+/** The exec-form node probe for `port` (fallback when PORT is unset) and `healthPath`. */
+export function nodeProbe(port: number, healthPath: string | null): string {
+  return `[${nodeProbeArgv(port, healthPath).map((s) => JSON.stringify(s)).join(', ')}]`;
 }
 
 /** A whole HEALTHCHECK instruction: flags on the first line, CMD on the next (continued with the file's escape character). */
