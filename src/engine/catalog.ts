@@ -1,5 +1,6 @@
 // The rule catalog as the code declares it: every transform's rules plus the
 // engine's own. `shipshape rules`, the docs check and SARIF read it from here.
+import { GRAPH_RULES } from '../graph/rules.js';
 import type { AnyTransform, RuleMeta, Severity } from './types.js';
 
 /** Rules the engine itself reports; no transform owns them. */
@@ -42,6 +43,8 @@ export function catalog(transforms: AnyTransform[]): CatalogEntry[] {
     }
   }
   for (const meta of ENGINE_RULES) byId.set(meta.id, { id: meta.id, severity: meta.severity, description: meta.description, rationale: meta.rationale, kinds: ['any'], fixers: [] });
+  // The service graph's rules read nginx, compose and code together (src/graph).
+  for (const meta of GRAPH_RULES) byId.set(meta.id, { id: meta.id, severity: meta.severity, description: meta.description, rationale: meta.rationale, kinds: ['graph'], fixers: [] });
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 

@@ -8,6 +8,8 @@
 import { loadConfig } from '../workspace/config.js';
 import { packageName } from '../workspace/inventory.js';
 import { discover, type DiscoveredFile } from '../workspace/discover.js';
+import { graphStage, ownerPackage, withoutUsedSuppressions, type GraphStageResult } from '../graph/stage.js';
+import type { ServiceGraph } from '../graph/types.js';
 import { allRuleIds } from './catalog.js';
 import { composeEntriesOf, loadFile, packageManagerOf, servicesOf, workspaceView } from './analyze.js';
 import { runPackages } from './pool.js';
@@ -49,12 +51,15 @@ export interface ScanResult {
   analysis: Analysis;
   services: Service[];
   findings: Finding[];
+  /** The whole repo's service graph (src/graph), whatever the selection. */
+  graph: ServiceGraph;
   suppressed: number;
   files: number;
 }
 
 export interface FixResult {
   analysis: Analysis;
+  graph: ServiceGraph;
   changes: FileChange[];
   failures: { path: string; line: number; message: string }[];
   unchanged: number;
@@ -87,6 +92,7 @@ interface Run {
   services: Service[];
   results: FileResult[];
   problems: { file: string; line: number; message: string }[];
+  graph: GraphStageResult;
 }
 
 async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers: AnyTransform[], sel: Selection, mode: 'scan' | 'fix'): Promise<Run> {
@@ -168,7 +174,21 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
   const results = selected.map((f) => byPath.get(f.path)!);
   const files: FileRecord[] = results.map((r) => ({ path: r.path, kind: r.kind, pkg: r.pkg, ...(r.problem ? { problem: r.problem } : {}), suppressedRules: r.suppressedRules }));
   const shown = sel.services?.length ? services.filter((s) => sel.services!.includes(s.name)) : services;
-  return { analysis: { ws, packages, files }, services: shown, results, problems: discovery.problems };
+
+  // The service graph reads the whole repo; its findings are reported by the run that owns their file.
+  const dirs = discovery.packages.map((p) => p.dir);
+  const graph = graphStage({
+    root,
+    packages: [...packages.values()],
+    compose: repoFiles.flatMap((f) => (f.parsed?.kind === 'compose' ? [{ path: f.path, text: f.text, doc: f.parsed.doc }] : [])),
+    config,
+    read: (rel) => ws.read(rel),
+    emits: (file) => {
+      const f: DiscoveredFile = { kind: 'code', path: file, pkg: ownerPackage(file, dirs) };
+      return !ignored(f.pkg) && byService(f) && byShard(f);
+    },
+  });
+  return { analysis: { ws, packages, files }, services: shown, results, problems: discovery.problems, graph };
 }
 
 export async function runScan(root: string, transforms: AnyTransform[], sel: Selection = {}): Promise<ScanResult> {
@@ -178,12 +198,14 @@ export async function runScan(root: string, transforms: AnyTransform[], sel: Sel
     const finding = parseErrorFinding(run.analysis.ws, null, p.file, p.line, p.message);
     if (finding) findings.push(finding);
   }
-  let suppressed = 0;
+  let suppressed = run.graph.suppressed;
   for (const r of run.results) {
     findings.push(...r.findings);
     suppressed += r.suppressed;
   }
-  return { analysis: run.analysis, services: run.services, findings: sortFindings(findings), suppressed, files: run.results.length };
+  findings.push(...run.graph.findings);
+  const kept = withoutUsedSuppressions(findings, run.graph.used);
+  return { analysis: run.analysis, services: run.services, findings: sortFindings(kept), suppressed, files: run.results.length, graph: run.graph.graph };
 }
 
 export async function runFix(root: string, transforms: AnyTransform[], fixers: AnyTransform[], sel: Selection = {}): Promise<FixResult> {
@@ -206,5 +228,8 @@ export async function runFix(root: string, transforms: AnyTransform[], fixers: A
     }
   }
   changes.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { analysis: run.analysis, changes, failures, unchanged, findings: sortFindings(findings) };
+  // Discovery's problems (a symlink, a bad manifest) and the files' own, in one path order.
+  failures.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+  findings.push(...run.graph.findings);
+  return { analysis: run.analysis, changes, failures, unchanged, findings: sortFindings(withoutUsedSuppressions(findings, run.graph.used)), graph: run.graph.graph };
 }

@@ -7,6 +7,7 @@ import type { ScanResult, Selection } from '../engine/pipeline.js';
 import type { CatalogEntry } from '../engine/catalog.js';
 import type { FileKind, Service, Severity } from '../engine/types.js';
 import type { Report, ReportFinding } from './baseline.js';
+import { code, plural, tableOf } from './md.js';
 
 /**
  * Rules whose finding means the container stops at or right after start: it
@@ -45,6 +46,8 @@ export interface MarkdownOptions {
   date?: string;
   /** null when the run cannot tell which files were read (--shard). */
   coverage: Coverage | null;
+  /** The service graph as mermaid source (src/graph/render.ts), drawn after the inventory when given. */
+  serviceGraph?: string;
 }
 
 /** Which files each service had checked, from the scan's own analysis. */
@@ -82,24 +85,6 @@ export function coverageOf(result: ScanResult, sel: Selection = {}): Coverage | 
 
 // ---- markdown helpers -------------------------------------------------------
 
-/** A table cell: one line, pipes escaped. */
-function cell(s: string): string {
-  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
-}
-
-/** Inline code that survives backticks in the value. */
-function code(s: string): string {
-  const fence = s.includes('`') ? '``' : '`';
-  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${s}${pad}${fence}`;
-}
-
-function tableOf(headers: string[], rows: string[][]): string {
-  const line = (r: string[]) => `| ${r.map(cell).join(' | ')} |`;
-  return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n') + '\n';
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const TYPE_LABEL: Record<string, string> = { api: 'API', worker: 'Worker', ui: 'UI', lib: 'Library' };
 const KIND_LABEL: Record<FileKind, [string, string]> = {
@@ -108,6 +93,8 @@ const KIND_LABEL: Record<FileKind, [string, string]> = {
   compose: ['compose file', 'compose files'],
   shell: ['shell script', 'shell scripts'],
   workflow: ['workflow', 'workflows'],
+  ecs: ['ECS task definition', 'ECS task definitions'],
+  k8s: ['Kubernetes manifest', 'Kubernetes manifests'],
 };
 
 // ---- sections ---------------------------------------------------------------
@@ -256,6 +243,8 @@ export function renderMarkdown(report: Report, catalog: CatalogEntry[], opts: Ma
   if (opts.date) out += `**Date:** ${opts.date}  \n`;
   out += `**Services:** ${s.services} · **Blocking:** ${s.blocking} · **Risky:** ${s.risky} · **Info:** ${s.info} · **Fixable:** ${s.fixable} · **Suppressed:** ${s.suppressed}\n\n`;
   out += `## Inventory\n\n${inventory(report.services)}\n`;
+  if (opts.serviceGraph)
+    out += `## Service graph\n\nServices, nginx routes, service URLs, \`depends_on\` and Kafka topics (\`shipshape graph\`); a red edge carries a finding.\n\n\`\`\`mermaid\n${opts.serviceGraph}\`\`\`\n\n`;
   out += `## What holds\n\n${whatHolds(report, catalog, opts.coverage)}\n`;
   out += `## Blocking (${s.blocking})\n\n${findingsSection(report, 'blocking', 'B', byId)}\n`;
   out += `## Risky (${s.risky})\n\n${findingsSection(report, 'risky', 'R', byId)}\n`;
