@@ -26,6 +26,12 @@ const TOOLS = [
     brew: 'redis',
     why: "the real dependency verify's readiness-recovers check starts (test/verify*.test.ts)",
   },
+  {
+    bin: 'chromium',
+    apt: 'chromium',
+    brew: 'chromium',
+    why: 'the browser the HTML review page is opened in, through playwright-core, which downloads no browser of its own (test/review-e2e.test.ts)',
+  },
 ];
 
 const say = (line) => console.error(`test-setup: ${line}`);

@@ -40,7 +40,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('scan')
     .description('inventory every service and report what will break at runtime')
     .argument('[root]', 'workspace root', '.')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json', 'sarif']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (html: the self-contained review page)').choices(['text', 'markdown', 'json', 'sarif', 'html']).default('text'))
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--baseline <old.json>', 'compare with an earlier JSON report')
     .option('--service <name>', 'only this service (repeatable)', collect)
@@ -65,7 +65,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
     .option('--shard <k/n>', 'only shard K of N (split by a stable hash of the service)', parseShard)
     .option('--quiet', 'no progress line on stderr (it is only shown on a terminal, and never under CI=true)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (markdown: a pull-request description)').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('--group-by <key>', 'text output: the diff under one heading per service or per rule').choices(['service', 'rule']))
+    .option('--html <file>', 'also write a self-contained HTML review page (diffs, findings, filters)')
     .action(async (root: string, opts) => {
       const { fixCommand } = await import('./commands/fix.js');
       await run(() => fixCommand(root, opts))();
@@ -100,6 +102,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (dir: string, opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       await run(() => verifyCommand(dir, opts))();
+    });
+
+  program
+    .command('graph')
+    .description('draw the service graph (nginx, service URLs, depends_on, Kafka topics); edges with a finding in red')
+    .argument('[root]', 'workspace root', '.')
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'json', 'svg']).default('mermaid'))
+    .option('--output <file>', 'write the graph to a file instead of stdout')
+    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .action(async (root: string, opts) => {
+      const { graphCommand } = await import('./commands/graph.js');
+      await run(() => graphCommand(root, opts))();
     });
 
   program

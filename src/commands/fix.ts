@@ -2,11 +2,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadTransforms, registry } from '../../transforms/registry.js';
-import { patchOf, fileDiff } from '../engine/patch.js';
+import { annotatedDiff, patchOf } from '../engine/patch.js';
 import { runFix, UsageError, type FixResult, type Selection } from '../engine/pipeline.js';
 import { writeAtomic } from '../engine/write.js';
 import { acquireFixLock, dirtyMessage, dropJournal, finishInterrupted, JOURNAL_NAME, RefusedError, removeStaleTemps, uncommittedChanges, writeJournal, type FixLock } from '../engine/guard.js';
 import { table } from '../report/table.js';
+import { renderFixMarkdown } from '../report/fix-markdown.js';
+import { GROUP_BY, renderGroupedDiff, renderGroupedWritten, type GroupBy } from '../report/fix-text.js';
+import { pageGraph, renderReviewHtml } from '../report/review-html.js';
+import { buildReviewModel, fixJson, type ReviewModel } from '../report/review-model.js';
+import { toolVersion } from '../report/rule-docs.js';
 import { defaultJobs } from '../engine/pool.js';
 import type { AnyTransform } from '../engine/types.js';
 import { progressFor } from './progress.js';
@@ -22,7 +27,13 @@ export interface FixOptions extends Selection {
   quiet?: boolean;
   /** Write even over uncommitted changes. */
   force?: boolean;
+  /** Text output grouped under service or rule headings. */
+  groupBy?: string;
+  /** Also write the HTML review page here. */
+  html?: string;
 }
+
+export const FIX_FORMATS = ['text', 'json', 'markdown'];
 
 export function selectFixers(transforms: AnyTransform[], only?: string[], skip?: string[]): AnyTransform[] {
   const fixable = new Set(transforms.filter((t) => t.fix).map((t) => t.id));
@@ -82,7 +93,15 @@ async function guardUncommitted(root: string, result: FixResult, force: boolean)
 }
 
 export async function fixCommand(root: string, opts: FixOptions): Promise<number> {
-  if (!['text', 'json'].includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected text or json`);
+  if (!FIX_FORMATS.includes(opts.format)) throw new UsageError(`--format ${opts.format}: expected one of ${FIX_FORMATS.join(', ')}`);
+  if (opts.groupBy !== undefined) {
+    if (!(GROUP_BY as readonly string[]).includes(opts.groupBy)) throw new UsageError(`--group-by ${opts.groupBy}: expected one of ${GROUP_BY.join(', ')}`);
+    if (opts.format !== 'text') throw new UsageError(`--group-by groups the text output; --format ${opts.format} has its own layout`);
+  }
+  if (opts.html !== undefined) {
+    const dir = path.dirname(path.resolve(opts.html));
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--html ${opts.html}: folder ${dir} does not exist`);
+  }
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${root}: not a directory`);
   if (opts.dryRun) {
     if (fs.existsSync(path.join(root, JOURNAL_NAME))) note(`shipshape: a fix was interrupted here; the next fix without --dry-run completes it first (${JOURNAL_NAME})`);
@@ -142,25 +161,43 @@ async function fixRun(root: string, opts: FixOptions): Promise<number> {
   if (!opts.dryRun) await guardUncommitted(result.analysis.ws.root, result, opts.force ?? false);
   if (opts.patch) fs.writeFileSync(opts.patch, patchOf(result.changes));
   const written = opts.dryRun ? [] : writeAll(result.analysis.ws.root, result);
-  if (opts.format === 'json') {
-    process.stdout.write(
-      `${JSON.stringify(
-        {
-          version: 1,
-          dryRun: opts.dryRun,
-          changes: result.changes.map((c) => ({ path: c.path, created: c.before === null, transforms: c.applied, diff: fileDiff(c) })),
-          failures: result.failures,
-          summary: { changed: result.changes.length, unchanged: result.unchanged, failed: result.failures.length },
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } else {
-    if (opts.dryRun) for (const c of result.changes) process.stdout.write(fileDiff(c));
+  const groupBy = opts.groupBy as GroupBy | undefined;
+  const model = opts.format !== 'text' || groupBy || opts.html ? reviewModel(result, transforms, opts) : null;
+  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(fixJson(model!), null, 2)}\n`);
+  else if (opts.format === 'markdown') process.stdout.write(renderFixMarkdown(model!));
+  else {
+    if (groupBy) process.stdout.write(opts.dryRun ? renderGroupedDiff(model!, groupBy) : renderGroupedWritten(model!, groupBy, written));
+    else if (opts.dryRun) for (const c of result.changes) process.stdout.write(annotatedDiff(c));
     else for (const p of written) process.stdout.write(`fixed ${p}\n`);
     process.stdout.write(`\n${summaryTable(result)}`);
   }
+  if (opts.html) {
+    const html = renderReviewHtml(model!, await pageGraph(result.graph));
+    try {
+      fs.writeFileSync(opts.html, html);
+    } catch (err) {
+      throw new UsageError(`--html ${opts.html}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
   for (const f of result.failures) process.stderr.write(`${f.path}:${f.line}: ${f.message}\n`);
   return result.failures.length > 0 ? 1 : 0;
+}
+
+/** The run as the reviewer sees it; JSON, markdown, grouped text and HTML all render it. */
+function reviewModel(result: FixResult, transforms: AnyTransform[], opts: FixOptions): ReviewModel {
+  const { ws, packages } = result.analysis;
+  const wanted = opts.service?.length ? new Set(opts.service) : null;
+  return buildReviewModel({
+    mode: 'fix',
+    dryRun: opts.dryRun,
+    title: path.basename(ws.root),
+    version: toolVersion(),
+    services: wanted ? ws.services.filter((s) => wanted.has(s.name)) : ws.services,
+    packages,
+    findings: result.findings,
+    changes: result.changes,
+    failures: result.failures,
+    unchanged: result.unchanged,
+    transforms,
+  });
 }

@@ -16,6 +16,9 @@ import { coverageOf, renderMarkdown } from '../report/markdown.js';
 import { readRuleDoc, toolVersion } from '../report/rule-docs.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderText, useColor } from '../report/text.js';
+import { pageGraph, renderReviewHtml } from '../report/review-html.js';
+import { buildReviewModel } from '../report/review-model.js';
+import { toMermaid } from '../graph/render.js';
 
 export interface ScanOptions extends Selection {
   format: string;
@@ -26,7 +29,7 @@ export interface ScanOptions extends Selection {
   quiet?: boolean;
 }
 
-export const SCAN_FORMATS = ['text', 'markdown', 'json', 'sarif'];
+export const SCAN_FORMATS = ['text', 'markdown', 'json', 'sarif', 'html'];
 
 export interface ScanOutput {
   text: string;
@@ -52,7 +55,7 @@ export async function scanToString(root: string, opts: ScanOptions, env: { color
   const result = await runScan(root, transforms, sel);
   let report: Report = toJsonReport(result.services, result.findings, result.suppressed);
   if (old) report = applyBaseline(report, old, { services: sel.services, ...(sel.services?.length ? { dirs: result.services.map((s) => s.dir) } : {}) });
-  const text = render(opts.format, report, result, transforms, sel, env.color ?? false);
+  const text = opts.format === 'html' ? await scanHtml(report, result, transforms) : render(opts.format, report, result, transforms, sel, env.color ?? false);
   const blocking = report.findings.some((f) => f.severity === 'blocking');
   return { text, exitCode: blocking || (report.regressions?.length ?? 0) > 0 ? 1 : 0, report };
 }
@@ -62,7 +65,11 @@ function render(format: string, report: Report, result: ScanResult, transforms: 
     case 'json':
       return renderJson(report);
     case 'markdown':
-      return renderMarkdown(report, catalog(transforms), { title: path.basename(result.analysis.ws.root), coverage: coverageOf(result, sel) });
+      return renderMarkdown(report, catalog(transforms), {
+        title: path.basename(result.analysis.ws.root),
+        coverage: coverageOf(result, sel),
+        ...(result.graph.edges.length ? { serviceGraph: toMermaid(result.graph) } : {}),
+      });
     case 'sarif':
       return renderSarif(report, catalog(transforms), {
         version: toolVersion(),
@@ -72,6 +79,24 @@ function render(format: string, report: Report, result: ScanResult, transforms: 
     default:
       return renderText(result.services, report.findings, result.suppressed, { color }) + renderBaselineText(report);
   }
+}
+
+/** The review page without diffs: inventory, findings per service, per-rule counts, the service graph. */
+async function scanHtml(report: Report, result: ScanResult, transforms: AnyTransform[]): Promise<string> {
+  const model = buildReviewModel({
+    mode: 'scan',
+    dryRun: true,
+    title: path.basename(result.analysis.ws.root),
+    version: toolVersion(),
+    services: result.services,
+    packages: result.analysis.packages,
+    findings: report.findings,
+    changes: [],
+    failures: [],
+    unchanged: 0,
+    transforms,
+  });
+  return renderReviewHtml(model, await pageGraph(result.graph));
 }
 
 export async function scanCommand(root: string, opts: ScanOptions): Promise<number> {

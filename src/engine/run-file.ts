@@ -4,9 +4,11 @@
 import type { Collection } from 'jscodeshift';
 import { forgetIndex, withIndex } from './node-index.js';
 import { hasNeedle, wanting } from './prefilter.js';
-import { parse, ParseError, parses, type Parsed } from './parsers.js';
+import { parse, ParseError, parses, unchangedSource, type Parsed } from './parsers.js';
 import { SuppressionIndex, findSuppressions } from './suppress.js';
+import type { FixStep } from './provenance.js';
 import { applyEdits } from './text.js';
+import { TEXT_KINDS } from './types.js';
 import type {
   AnyTransform,
   ContextFor,
@@ -40,6 +42,8 @@ export interface FileOutcome {
   output?: string;
   /** Transform ids that changed the file, in order. */
   applied: string[];
+  /** How `output` came about, one fixer (or pass) at a time: for line provenance (provenance.ts). */
+  steps?: FixStep[];
   created: CreatedFile[];
   /** Set when the file could not be parsed or a fixer broke it. */
   error?: { line: number; message: string };
@@ -69,6 +73,10 @@ function makeContext(input: FileInput, parsed: Parsed, ws: WorkspaceView, sup: S
       return { ...base, kind: 'dockerfile' as const, tree: parsed.tree };
     case 'shell':
       return { ...base, kind: 'shell' as const, tree: parsed.tree };
+    case 'ecs':
+      return { ...base, kind: 'ecs' as const, tree: parsed.tree };
+    case 'k8s':
+      return { ...base, kind: 'k8s' as const, docs: parsed.docs };
     default:
       return { ...base, kind: parsed.kind, doc: parsed.doc };
   }
@@ -173,10 +181,14 @@ function detectFile(input: FileInput, transforms: AnyTransform[], ws: WorkspaceV
   return { outcome, parsed: tree, fixable };
 }
 
+const YAML_PRINT = { lineWidth: 0, flowCollectionPadding: false } as const;
+
 function serialize(parsed: Parsed): string {
   if (parsed.kind === 'code') return (parsed.root as Collection).toSource({ quote: 'single' });
-  if ('doc' in parsed) return parsed.doc.toString({ lineWidth: 0, flowCollectionPadding: false });
-  return parsed.tree.text;
+  if (parsed.kind === 'k8s') return parsed.docs.map((d) => unchangedSource(d) ?? d.toString(YAML_PRINT)).join('');
+  if ('doc' in parsed) return parsed.doc.toString(YAML_PRINT);
+  // Text kinds are never printed from a tree: their fixers return edits.
+  throw new Error(`serialize: ${parsed.kind} files are fixed by text edits`);
 }
 
 function tryParse(input: FileInput, text: string): Parsed | null {
@@ -205,6 +217,7 @@ export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: An
     const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, transforms, fixers, ws);
     if (next.error || next.output === undefined) break;
     outcome.output = next.output;
+    outcome.steps = [...(outcome.steps ?? []), ...(next.steps ?? [])];
     outcome.applied = fixers.map((t) => t.id).filter((id) => outcome.applied.includes(id) || next.applied.includes(id));
     for (const f of next.created) if (!outcome.created.some((c) => c.path === f.path)) outcome.created.push(f);
   }
@@ -228,12 +241,13 @@ function fixOnce(input: FileInput, transforms: AnyTransform[], fixers: AnyTransf
   if (parsed.kind === 'code') forgetIndex(parsed.root);
   const created: CreatedFile[] = [];
   const withTree = { ...input, parsed };
-  const result = input.kind === 'dockerfile' || input.kind === 'shell' ? fixText(input, all, ws, created) : fixTree(withTree, all, onUntouched, ws, created);
+  const result = TEXT_KINDS.includes(input.kind) ? fixText(input, all, ws, created) : fixTree(withTree, all, onUntouched, ws, created);
   outcome.created = created;
   if (result.error) outcome.error = result.error;
   if (result.text !== input.text) {
     outcome.output = result.text;
     outcome.applied = result.applied;
+    outcome.steps = result.steps;
   } else if (created.length > 0) {
     outcome.applied = result.applied;
   }
@@ -251,6 +265,8 @@ function fixerFor(t: AnyTransform, kind: FileKind): AnyFix | undefined {
 interface FixRun {
   text: string;
   applied: string[];
+  /** The text after each fixer that changed it (text kinds: after each fixer's edits of a pass). */
+  steps: FixStep[];
   error?: { line: number; message: string };
 }
 
@@ -262,14 +278,18 @@ function fixTree(input: FileInput, fixers: AnyTransform[], onUntouched: (t: AnyT
   const owner = { id: '' };
   const ctx = makeContext(input, parsed, ws, sup, created, owner);
   const applied: string[] = [];
+  const steps: FixStep[] = [];
   for (const t of fixers) {
     if (applied.length === 0 && !onUntouched(t)) continue;
     owner.id = t.id;
-    if (fixerFor(t, input.kind)!(ctx as never)) applied.push(t.id);
+    if (!fixerFor(t, input.kind)!(ctx as never)) continue;
+    applied.push(t.id);
+    // Printed after each fixer so every line knows its author; the last print is the result.
+    steps.push({ text: serialize(parsed), by: t.id });
   }
-  if (applied.length === 0) return { text: input.text, applied };
-  const text = serialize(parsed);
-  if (parses(input.kind, input.path, text)) return { text, applied };
+  if (applied.length === 0) return { text: input.text, applied, steps };
+  const text = steps[steps.length - 1]!.text;
+  if (parses(input.kind, input.path, text)) return { text, applied, steps };
   // One of them broke the file: redo them one at a time and drop the culprit(s).
   return fixTreeStepwise(input, fixers, onUntouched, ws, created);
 }
@@ -277,6 +297,7 @@ function fixTree(input: FileInput, fixers: AnyTransform[], onUntouched: (t: AnyT
 function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], onUntouched: (t: AnyTransform) => boolean, ws: WorkspaceView, created: CreatedFile[]): FixRun {
   let text = input.text;
   const applied: string[] = [];
+  const steps: FixStep[] = [];
   const broken: string[] = [];
   for (const t of fixers) {
     if (text === input.text && !onUntouched(t)) continue;
@@ -287,23 +308,26 @@ function fixTreeStepwise(input: FileInput, fixers: AnyTransform[], onUntouched: 
     if (parses(input.kind, input.path, next)) {
       text = next;
       applied.push(t.id);
+      steps.push({ text, by: t.id });
     } else broken.push(t.id);
   }
   return {
     text,
     applied,
+    steps,
     error: { line: 1, message: `fix by ${broken.join(', ')} produced code that does not parse; those changes were dropped (please report this with the file)` },
   };
 }
 
-/** Dockerfile and shell: edits from every fixer per pass, overlaps wait for the next pass. */
+/** Dockerfile, shell and ECS JSON: edits from every fixer per pass, overlaps wait for the next pass. */
 function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, created: CreatedFile[]): FixRun {
   let text = input.text;
   const applied = new Set<string>();
+  const steps: FixStep[] = [];
   let settled = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const parsed = tryParse(input, text);
-    if (!parsed) return { text: input.text, applied: [], error: { line: 1, message: 'fixes produced a file that does not parse; nothing was changed' } };
+    if (!parsed) return { text: input.text, applied: [], steps: [], error: { line: 1, message: 'fixes produced a file that does not parse; nothing was changed' } };
     const owner = { id: '' };
     const ctx = makeContext({ ...input, text }, parsed, ws, new SuppressionIndex(findSuppressions(text)), created, owner);
     const edits: (TextEdit & { by: string })[] = [];
@@ -319,6 +343,14 @@ function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
     }
     const result = applyEdits(text, real);
     for (const e of result.applied) applied.add(e.by);
+    // The pass's edits do not overlap: applying one fixer's more at a time gives each its own step.
+    const by = new Set(result.applied.map((e) => e.by));
+    const mine: typeof real = [];
+    for (const t of fixers) {
+      if (!by.has(t.id)) continue;
+      mine.push(...result.applied.filter((e) => e.by === t.id));
+      steps.push({ text: applyEdits(text, mine).text, by: t.id });
+    }
     // Always one more pass: it applies deferred edits and lets fixers see
     // each other's output; the loop ends when no fixer has an edit left.
     text = result.text;
@@ -327,7 +359,7 @@ function fixText(input: FileInput, fixers: AnyTransform[], ws: WorkspaceView, cr
   // on every run: keep the file as it was and say so, rather than write half a loop.
   if (!settled) {
     const by = fixers.map((t) => t.id).filter((id) => applied.has(id));
-    return { text: input.text, applied: [], error: { line: 1, message: `fixes by ${by.join(', ')} did not settle after ${MAX_PASSES} passes; nothing was changed (please report this with the file)` } };
+    return { text: input.text, applied: [], steps: [], error: { line: 1, message: `fixes by ${by.join(', ')} did not settle after ${MAX_PASSES} passes; nothing was changed (please report this with the file)` } };
   }
-  return { text, applied: fixers.map((t) => t.id).filter((id) => applied.has(id)) };
+  return { text, applied: fixers.map((t) => t.id).filter((id) => applied.has(id)), steps };
 }

@@ -10,6 +10,7 @@ import { packageName } from '../workspace/inventory.js';
 import { inventoryOf, loadFile, workspaceView, type LoadedFile } from './analyze.js';
 import { formatChanged, type ConfigLookup } from './format.js';
 import { hasNeedle } from './prefilter.js';
+import { provenanceOf } from './provenance.js';
 import { fixFile, parseErrorFinding, scanFile, type CreatedFile } from './run-file.js';
 import { findSuppressions } from './suppress.js';
 import { restore } from './text.js';
@@ -44,6 +45,12 @@ export interface FileChange {
   after: string;
   /** Transform ids that produced the change. */
   applied: string[];
+  /**
+   * Which transforms wrote each line of `after` (`added`, by 0-based line) and
+   * removed each line of `before` (`removed`); empty for lines nobody touched.
+   * Absent for a new file (its `applied` wrote it all).
+   */
+  provenance?: { added: string[][]; removed: string[][] };
 }
 
 /** One selected file's outcome. */
@@ -118,7 +125,8 @@ export async function runLoadedFile(
   if (out.error) result.failure = out.error;
   if (out.output !== undefined) {
     const formatted = f.kind === 'code' ? await formatChanged(ws.root, f.path, f.text, out.output, configLookup(ws)) : out.output;
-    result.change = { path: f.path, before: restore(f.text, f.shape), after: restore(formatted, f.shape), applied: out.applied };
+    const steps = [...(out.steps ?? []), { text: formatted, by: null }];
+    result.change = { path: f.path, before: restore(f.text, f.shape), after: restore(formatted, f.shape), applied: out.applied, provenance: provenanceOf(f.text, steps) };
   }
   return result;
 }
