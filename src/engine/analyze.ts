@@ -52,16 +52,22 @@ function realRoot(root: string): string {
   return real;
 }
 
-export function readFile(root: string, rel: string): { text: string; shape: TextShape } | { problem: string; line?: number } {
+/**
+ * Reads a file of the workspace. `discovered`: the path came from discovery,
+ * which follows no symlink, so only the file itself can be one (one lstat
+ * instead of resolving every folder of the path, per file of the run).
+ */
+export function readFile(root: string, rel: string, discovered = false): { text: string; shape: TextShape } | { problem: string; line?: number } {
   const abs = path.join(root, rel);
   let buf: Buffer;
   try {
+    const own = discovered ? fs.lstatSync(abs) : null;
     // A symlink is followed only while it stays inside the root: the run reads
     // and fixes the repository, never what a link points at on the machine.
-    const real = fs.realpathSync.native(abs);
-    const within = path.relative(realRoot(root), real);
+    const real = own?.isFile() ? abs : fs.realpathSync.native(abs);
+    const within = own?.isFile() ? rel : path.relative(realRoot(root), real);
     if (within === '..' || within.startsWith(`..${path.sep}`) || path.isAbsolute(within)) return { problem: 'symlink to a path outside the root; not followed' };
-    const stat = fs.statSync(real);
+    const stat = own?.isFile() ? own : fs.statSync(real);
     if (stat.size > MAX_FILE_BYTES) return { problem: `file is ${(stat.size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; skipped` };
     buf = fs.readFileSync(real);
   } catch (err) {
@@ -119,7 +125,7 @@ export function packageManagerOf(manifest: Record<string, unknown> | null, root:
  * only syntax-checked by babel, so a broken file is still reported.
  */
 export function loadFile(root: string, f: DiscoveredFile, wanted: (text: string) => boolean = () => false): LoadedFile {
-  const read = readFile(root, f.path);
+  const read = readFile(root, f.path, true);
   if ('problem' in read) return { ...f, text: '', shape: { bom: false, eol: '\n' }, problem: { line: read.line ?? 1, message: read.problem }, unreadable: true };
   const loaded: LoadedFile = { ...f, ...read };
   try {

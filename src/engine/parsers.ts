@@ -6,6 +6,7 @@ import path from 'node:path';
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
 import { parseTree, printParseErrorCode, type ParseError as JsonParseError } from 'jsonc-parser';
 import { isMap, isSeq, parseAllDocuments, parseDocument, visit, YAMLParseError, type Alias, type Document, type ErrorCode, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import type { ParserOptions } from '@babel/parser';
 import type { Heredoc } from 'dockerfile-ast';
 import { parseDockerfile, type DockerfileTree } from './dockerfile.js';
 import { parseShell, ShellSyntaxError, type ShellTree } from './shell.js';
@@ -97,7 +98,59 @@ export type Parsed =
   | { kind: 'k8s'; docs: Document[] };
 
 const require = createRequire(import.meta.url);
-const getParser = require('jscodeshift/src/getParser.js') as (name: CodeParser) => { parse(text: string): unknown };
+const babel = require('@babel/parser') as typeof import('@babel/parser');
+const tsOptions = require('jscodeshift/parser/tsOptions.js') as ParserOptions;
+
+/**
+ * jscodeshift's own defaults for its `babylon` parser, which
+ * jscodeshift/parser/babylon.js does not export. test/parsers.test.ts checks
+ * this copy against what jscodeshift passes to babel.
+ */
+const BABYLON_OPTIONS: ParserOptions = {
+  sourceType: 'module',
+  allowImportExportEverywhere: true,
+  allowReturnOutsideFunction: true,
+  startLine: 1,
+  tokens: true,
+  plugins: [
+    ['flow', { all: true }],
+    'flowComments',
+    'jsx',
+    'asyncGenerators',
+    'bigInt',
+    'classProperties',
+    'classPrivateProperties',
+    'classPrivateMethods',
+    ['decorators', { decoratorsBeforeExport: false }],
+    'doExpressions',
+    'dynamicImport',
+    'exportDefaultFrom',
+    'exportNamespaceFrom',
+    'functionBind',
+    'functionSent',
+    'importMeta',
+    'logicalAssignment',
+    'nullishCoalescingOperator',
+    'numericSeparator',
+    'objectRestSpread',
+    'optionalCatchBinding',
+    'optionalChaining',
+    ['pipelineOperator', { proposal: 'minimal' }],
+    'throwExpressions',
+  ] as ParserOptions['plugins'],
+};
+
+/**
+ * The babel options jscodeshift parses each parser's files with, but without
+ * the token list recast needs and a syntax check does not: the same code is
+ * accepted or rejected, at about half the cost (most files of a monorepo are
+ * only syntax-checked: no rule wants them).
+ */
+export const SYNTAX_OPTIONS: Record<CodeParser, ParserOptions> = {
+  ts: { ...tsOptions, tokens: false },
+  tsx: { ...tsOptions, plugins: ['jsx', ...(tsOptions.plugins ?? [])], tokens: false },
+  babylon: { ...BABYLON_OPTIONS, tokens: false },
+};
 
 /**
  * Checks that `text` parses as `kind`, throwing the ParseError `parse` would.
@@ -113,7 +166,7 @@ export function checkSyntax(kind: FileKind, file: string, text: string): void {
   const parser = codeParserFor(file);
   if (!parser) throw new ParseError(`not a code file: ${file}`, 1);
   try {
-    getParser(parser).parse(text);
+    babel.parse(text, SYNTAX_OPTIONS[parser]);
   } catch (err) {
     throw codeParseError(err);
   }
