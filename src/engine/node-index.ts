@@ -115,25 +115,28 @@ const indexer = types.PathVisitor.fromMethodsObject({
   },
 });
 
-const subtypeCache = new Map<string, boolean>();
+// Per concrete type, its supertypes: asked for every bucket of every query of
+// every index, so a set lookup, not a string key built per question.
+const supertypeSets = new Map<string, Set<string>>();
 function isSubtype(concrete: string, of: string): boolean {
   if (concrete === of) return true;
-  const key = `${concrete}\0${of}`;
-  let yes = subtypeCache.get(key);
-  if (yes === undefined) {
-    yes = types.getSupertypeNames(concrete).includes(of);
-    subtypeCache.set(key, yes);
-  }
-  return yes;
+  let supers = supertypeSets.get(concrete);
+  if (!supers) supertypeSets.set(concrete, (supers = new Set(types.getSupertypeNames(concrete))));
+  return supers.has(of);
 }
 
+const nodeTypes = new Map<string, boolean>();
 function isNodeType(name: string): boolean {
-  if (name === 'Node') return true;
-  try {
-    return types.getSupertypeNames(name).includes('Node');
-  } catch {
-    return false;
+  let yes = nodeTypes.get(name);
+  if (yes === undefined) {
+    try {
+      yes = name === 'Node' || types.getSupertypeNames(name).includes('Node');
+    } catch {
+      yes = false;
+    }
+    nodeTypes.set(name, yes);
   }
+  return yes;
 }
 
 function lowerBound(sorted: number[], value: number): number {

@@ -42,8 +42,18 @@ function offsetOf(text: string, p: Position): number {
   return (lineStarts(text)[p.line] ?? text.length) + p.character;
 }
 
+// dockerfile-ast scans the instruction's text again on every ranges call, and
+// each command of each RUN asks twice: once per parsed instruction instead.
+const segmentsOf = new WeakMap<DockerInstruction, Segment[]>();
+
 /** The pieces of the file that make up `instr.args`, in order. */
 function segments(text: string, instr: DockerInstruction): Segment[] {
+  let out = segmentsOf.get(instr);
+  if (!out) segmentsOf.set(instr, (out = computeSegments(text, instr)));
+  return out;
+}
+
+function computeSegments(text: string, instr: DockerInstruction): Segment[] {
   const out: Segment[] = [];
   let argStart = 0;
   for (const r of (instr.node as unknown as RangedNode).getArgumentsRanges()) {
