@@ -213,9 +213,18 @@ export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: An
   // fixers again on the printed result (require-env-at-startup runs before
   // listen-before-connect moves an env read to startup), as a second
   // `shipshape fix` would. Findings stay those of the file as it was.
+  // A fixer only finds new work in a change made after it ran: the next
+  // round needs the fixers ordered before the last one that changed the file
+  // (each fixer is idempotent on its own output, which every fixture's second
+  // pass proves), and their detection alone. Often none of them is in the
+  // file at all, and the round costs no parse.
+  let last = outcome.applied;
   for (let round = 1; round < MAX_CODE_ROUNDS && outcome.output !== undefined && !outcome.error; round++) {
-    const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, transforms, fixers, ws);
+    const before = fixers.slice(0, Math.max(...last.map((id) => fixers.findIndex((t) => t.id === id))));
+    if (before.length === 0) break;
+    const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, before, before, ws);
     if (next.error || next.output === undefined) break;
+    last = next.applied;
     outcome.output = next.output;
     outcome.steps = [...(outcome.steps ?? []), ...(next.steps ?? [])];
     outcome.applied = fixers.map((t) => t.id).filter((id) => outcome.applied.includes(id) || next.applied.includes(id));
