@@ -27,6 +27,7 @@ import { composeEntries, composeFacts, lineOf, lookupNode, scalarText, type Comp
 import { URL_ENV } from './code-wiring.js';
 import { parseNginx, walk, type Directive } from './nginx.js';
 import type { EdgeKind, GraphEdge, GraphNode, NodeKind, ServiceGraph } from './types.js';
+import { resolveAlias } from '../workspace/yaml-alias.js';
 
 export interface ComposeInput {
   path: string;
@@ -188,7 +189,7 @@ function environmentOf(env: Node | null, doc: Document, text: string): Map<strin
   if (isMap(env)) {
     const merged = env.get('<<', true) as unknown;
     for (const source of isSeq(merged) ? merged.items : merged === undefined ? [] : [merged]) {
-      const target = isAlias(source) ? source.resolve(doc) : source;
+      const target = isAlias(source) ? resolveAlias(doc, source) : source;
       if (isMap(target))
         for (const pair of target.items) {
           const key = scalarText(pair.key);

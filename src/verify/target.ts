@@ -12,6 +12,7 @@ import type { DockerfileTree } from '../engine/dockerfile.js';
 import { UsageError } from '../engine/pipeline.js';
 import type { AnyTransform, Service } from '../engine/types.js';
 import { envName } from '../workspace/code-facts.js';
+import { resolveAlias } from '../workspace/yaml-alias.js';
 
 export interface DockerInfo {
   /** Dockerfile path relative to the workspace root. */
@@ -73,7 +74,7 @@ export function interpolate(value: string): string | null {
 
 /** A compose `environment:` map or list; `<<: *anchor` merges are followed. */
 function composeEnv(doc: Document, node: unknown, env: Record<string, string | null> = {}, depth = 0): Record<string, string | null> {
-  if (isAlias(node)) return depth > 5 ? env : composeEnv(doc, node.resolve(doc), env, depth + 1);
+  if (isAlias(node)) return depth > 5 ? env : composeEnv(doc, resolveAlias(doc, node), env, depth + 1);
   if (isMap(node)) {
     const own: [string, unknown][] = [];
     for (const pair of node.items) {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type YAMLMap } from 'yaml';
 import { lineAt } from '../engine/text.js';
+import { resolveAlias } from './yaml-alias.js';
 
 export interface ComposeEntry {
   /** The key under `services:`. */
@@ -64,7 +65,7 @@ function merged(map: YAMLMap, doc: Document): YAMLMap[] {
   const sources = isSeq(value) ? value.items : value === undefined ? [] : [value];
   const out: YAMLMap[] = [];
   for (const s of sources) {
-    const target = isAlias(s) ? s.resolve(doc) : s;
+    const target = isAlias(s) ? resolveAlias(doc, s) : s;
     if (isMap(target)) out.push(target);
   }
   return out;
@@ -74,7 +75,7 @@ function merged(map: YAMLMap, doc: Document): YAMLMap[] {
 export function lookup(entry: ComposeEntry, key: string, doc: Document, entries: ComposeEntry[], depth = 0): Lookup {
   const value = (map: YAMLMap) => {
     const node = map.get(key, true) as Node | null;
-    return isAlias(node) ? (node.resolve(doc) ?? null) : node;
+    return isAlias(node) ? (resolveAlias(doc, node) ?? null) : node;
   };
   if (entry.map.has(key)) return { node: value(entry.map), via: 'own' };
   for (const m of merged(entry.map, doc)) if (m.has(key)) return { node: value(m), via: 'merge' };
@@ -137,7 +138,7 @@ export function environmentPort(env: unknown, doc: Document): number | null {
     if (env.has('PORT')) return portValue(scalarText(env.get('PORT', true)));
     const merged = env.get('<<', true);
     for (const source of isSeq(merged) ? merged.items : [merged]) {
-      const target = isAlias(source) ? source.resolve(doc) : source;
+      const target = isAlias(source) ? resolveAlias(doc, source) : source;
       if (isMap(target) && target.has('PORT')) return portValue(scalarText(target.get('PORT', true)));
     }
     return null;

@@ -14,6 +14,7 @@ import { parseShell } from '../../src/engine/shell.js';
 import type { Report, Service, Transform, YamlContext } from '../../src/engine/types.js';
 import { buildOf, composeEntries, environmentPort, lineOf, lookup, lookupNode, publishedContainerPort, scalarText, type ComposeEntry } from '../../src/workspace/compose.js';
 import { imageFacts, imageHasBinary, serviceFor, type ImageFacts } from './lib/compose-file.js';
+import { resolveAlias } from '../../src/workspace/yaml-alias.js';
 
 const MISSING = 'compose-missing-healthcheck';
 const BINARY = 'healthcheck-binary-missing';
@@ -200,7 +201,7 @@ function unhealthyDependencies(entry: ComposeEntry, ctx: YamlContext, healthy: S
     : raw?.anchor
       ? 'its depends_on is an anchor other services share; change it there'
       : undefined;
-  const node = isAlias(raw) ? raw.resolve(ctx.doc) : raw;
+  const node = isAlias(raw) ? resolveAlias(ctx.doc, raw) : raw;
   const out: UnhealthyDependency[] = [];
   const report = (dependency: string, at: unknown, form: UnhealthyDependency['form'], why?: string) =>
     out.push({
@@ -232,7 +233,7 @@ function unhealthyDependencies(entry: ComposeEntry, ctx: YamlContext, healthy: S
     for (const pair of node.items) {
       const dependency = scalarText(pair.key);
       if (dependency === null || !healthy.has(dependency)) continue;
-      const condition = conditionOf(isAlias(pair.value) ? pair.value.resolve(ctx.doc) : pair.value);
+      const condition = conditionOf(isAlias(pair.value) ? resolveAlias(ctx.doc, pair.value) : pair.value);
       if (condition === 'service_healthy' || condition === 'service_completed_successfully') continue;
       const plain = pair.value === null || (isScalar(pair.value) && pair.value.value === null) || (isMap(pair.value) && !pair.value.anchor);
       report(dependency, pair.key, 'map', shared ?? (plain ? undefined : 'its settings are a shared YAML anchor; change it there'));
