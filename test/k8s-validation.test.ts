@@ -18,7 +18,8 @@ type ModelClass = new (data: unknown) => Model;
 
 /** The model class of a manifest's apiVersion and kind: `apps/v1` + `Deployment` is kubernetes-models/apps/v1/Deployment. */
 async function modelOf(apiVersion: string, kind: string): Promise<ModelClass> {
-  const mod = (await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, ModelClass>;
+  // Resolved by Node at run time (the package's exports map), not bundled by vite.
+  const mod = (await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}/${kind}`)) as Record<string, ModelClass>;
   const model = mod[kind];
   if (!model) throw new Error(`kubernetes-models has no ${apiVersion} ${kind}`);
   return model;
