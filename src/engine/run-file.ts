@@ -214,15 +214,18 @@ export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: An
   // listen-before-connect moves an env read to startup), as a second
   // `shipshape fix` would. Findings stay those of the file as it was.
   // A fixer only finds new work in a change made after it ran: the next
-  // round needs the fixers ordered before the last one that changed the file
-  // (each fixer is idempotent on its own output, which every fixture's second
-  // pass proves), and their detection alone. Often none of them is in the
-  // file at all, and the round costs no parse.
+  // round starts with the fixers ordered before the last one that changed the
+  // file (each fixer is idempotent on its own output, which every fixture's
+  // second pass proves), and detects with those alone; once one of them
+  // changes the tree, every later fixer runs again, as in the first round.
+  // Often none of them is in the file at all, and the round costs no parse.
   let last = outcome.applied;
   for (let round = 1; round < MAX_CODE_ROUNDS && outcome.output !== undefined && !outcome.error; round++) {
-    const before = fixers.slice(0, Math.max(...last.map((id) => fixers.findIndex((t) => t.id === id))));
-    if (before.length === 0) break;
-    const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, before, before, ws);
+    const lastAt = Math.max(-1, ...last.map((id) => fixers.findIndex((t) => t.id === id)));
+    const starters = new Set(fixers.slice(0, lastAt).map((t) => t.id));
+    if (starters.size === 0) break;
+    const detecting = transforms.filter((t) => starters.has(t.id));
+    const next = fixOnce({ ...input, text: outcome.output, parsed: undefined }, detecting, fixers, ws, starters);
     if (next.error || next.output === undefined) break;
     last = next.applied;
     outcome.output = next.output;
@@ -233,7 +236,8 @@ export function fixFile(input: FileInput, transforms: AnyTransform[], fixers: An
   return outcome;
 }
 
-function fixOnce(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView): FileOutcome {
+/** `starters`: the fixers that may change the untouched tree (all when absent; see fixFile's rounds). */
+function fixOnce(input: FileInput, transforms: AnyTransform[], fixers: AnyTransform[], ws: WorkspaceView, starters?: Set<string>): FileOutcome {
   // On an untouched code tree a fixer runs only where its own detection
   // reported something it can fix (detect and fix share one matcher, so any
   // other fixer would change nothing), and most files need nothing. Once a
@@ -242,10 +246,11 @@ function fixOnce(input: FileInput, transforms: AnyTransform[], fixers: AnyTransf
   // http-graceful-shutdown can close). Companions report nothing and always run.
   const gated = input.kind === 'code';
   const all = fixers.filter((t) => fixerFor(t, input.kind));
-  const wanted = (t: AnyTransform) => !gated || t.kind !== input.kind || hasNeedle(t.needles, input.text);
+  const starts = (t: AnyTransform) => !starters || starters.has(t.id);
+  const wanted = (t: AnyTransform) => starts(t) && (!gated || t.kind !== input.kind || hasNeedle(t.needles, input.text));
   const { outcome, parsed, fixable } = detectFile(input, transforms, ws, all.some(wanted));
   if (outcome.error || !parsed) return outcome;
-  const onUntouched = (t: AnyTransform) => !gated || t.kind !== input.kind || (wanted(t) && fixable.has(t.id));
+  const onUntouched = (t: AnyTransform) => wanted(t) && (!gated || t.kind !== input.kind || fixable.has(t.id));
   if (!all.some(onUntouched)) return outcome;
   if (parsed.kind === 'code') forgetIndex(parsed.root);
   const created: CreatedFile[] = [];
