@@ -44,7 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--baseline <old.json>', 'compare with an earlier JSON report')
     .option('--service <name>', 'only this service (repeatable)', collect)
-    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .option('--jobs <n>', 'threads: this one and N-1 workers (default: the available cores)', positiveInt('--jobs'))
     .option('--shard <k/n>', 'only shard K of N (split by a stable hash of the service)', parseShard)
     .option('--quiet', 'no progress line on stderr (it is only shown on a terminal, and never under CI=true)')
     .action(async (root: string, opts) => {
@@ -62,7 +62,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--only <ids>', 'only these transforms (comma-separated)', list)
     .option('--skip <ids>', 'skip these transforms (comma-separated)', list)
     .option('--service <name>', 'only this service (repeatable)', collect)
-    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .option('--jobs <n>', 'threads: this one and N-1 workers (default: the available cores)', positiveInt('--jobs'))
     .option('--shard <k/n>', 'only shard K of N (split by a stable hash of the service)', parseShard)
     .option('--quiet', 'no progress line on stderr (it is only shown on a terminal, and never under CI=true)')
     .addOption(new Option('--format <format>', 'output format (markdown: a pull-request description)').choices(['text', 'json', 'markdown']).default('text'))
@@ -110,7 +110,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('[root]', 'workspace root', '.')
     .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'json', 'svg']).default('mermaid'))
     .option('--output <file>', 'write the graph to a file instead of stdout')
-    .option('--jobs <n>', 'worker threads (default: the available cores)', positiveInt('--jobs'))
+    .option('--jobs <n>', 'threads: this one and N-1 workers (default: the available cores)', positiveInt('--jobs'))
     .action(async (root: string, opts) => {
       const { graphCommand } = await import('./commands/graph.js');
       await run(() => graphCommand(root, opts))();

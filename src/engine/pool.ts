@@ -1,6 +1,8 @@
-// Runs package tasks on `jobs` worker threads (piscina: maintained, bounded
-// queue, workerData sent once per worker) or, for `--jobs 1`, in this thread
-// with the very same runner. Results come back in task order whatever order
+// Runs package tasks on `jobs` threads: this one and `jobs - 1` workers
+// (piscina: maintained, workerData sent once per worker), all with the very
+// same runner; `--jobs 1` is this thread alone. Each worker carries its own
+// ~100 MB of parsers and transforms, so this thread, which would otherwise
+// only wait, takes tasks too. Results come back in task order whatever order
 // they finish in, so output never depends on scheduling.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,20 +36,30 @@ export async function runPackages(
     }
     return out;
   }
+  const workers = threads - 1;
   const pool = new Piscina({
     filename: worker,
     workerData: setup,
-    minThreads: threads,
-    maxThreads: threads,
+    minThreads: workers,
+    maxThreads: workers,
   });
+  // This thread hands the workers their next task only between its own
+  // files: it pauses after each one so a worker never waits a whole package.
+  const local = packageRunner(setup, transforms, () => new Promise<void>((resolve) => setImmediate(resolve)));
+  const results: PackageResult[] = new Array<PackageResult>(tasks.length);
+  let next = 0;
+  const drain = async (run: (task: PackageTask) => Promise<PackageResult>) => {
+    for (let i = next++; i < tasks.length; i = next++) {
+      results[i] = await run(tasks[i]!);
+      onDone(tasks[i]!);
+    }
+  };
   try {
-    return await Promise.all(
-      tasks.map(async (t) => {
-        const r = (await pool.run(t)) as PackageResult;
-        onDone(t);
-        return r;
-      }),
-    );
+    await Promise.all([
+      ...Array.from({ length: workers }, () => drain((task) => pool.run(task) as Promise<PackageResult>)),
+      drain((task) => local.run(task)),
+    ]);
+    return results;
   } finally {
     await pool.destroy();
   }

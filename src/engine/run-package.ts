@@ -136,7 +136,8 @@ export interface PackageRunner {
   run(task: PackageTask): Promise<PackageResult>;
 }
 
-export function packageRunner(setup: RunSetup, transforms: AnyTransform[]): PackageRunner {
+/** `pause`: awaited after loading and after each file (a thread that also dispatches to workers). */
+export function packageRunner(setup: RunSetup, transforms: AnyTransform[], pause?: () => Promise<void>): PackageRunner {
   const fixers = setup.fixers.map((id) => transforms.find((t) => t.id === id)!);
   const byPkg = new Map<string, DiscoveredFile[]>();
   for (const f of setup.files) if (f.pkg) byPkg.set(f.pkg, [...(byPkg.get(f.pkg) ?? []), f]);
@@ -168,8 +169,13 @@ export function packageRunner(setup: RunSetup, transforms: AnyTransform[]): Pack
       const loaded = (byPkg.get(task.dir) ?? []).map((f) => loadFile(setup.root, f, selected.has(f.path) ? wanted : undefined));
       for (const f of loaded) if (f.problem) failed.add(f.path);
       const service = inventoryOf(setup.root, pkg, loaded, setup.composeEntries, setup.config);
+      await pause?.();
       const files: FileResult[] = [];
-      for (const f of loaded) if (selected.has(f.path)) files.push(await runLoadedFile(f, service, ws, setup, transforms, fixers));
+      for (const f of loaded) {
+        if (!selected.has(f.path)) continue;
+        files.push(await runLoadedFile(f, service, ws, setup, transforms, fixers));
+        await pause?.();
+      }
       return { dir: task.dir, service, files };
     },
   };
