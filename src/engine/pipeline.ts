@@ -17,6 +17,9 @@ import { parseErrorFinding } from './run-file.js';
 import { runLoadedFile, type FileChange, type FileResult, type PackageTask, type RunSetup } from './run-package.js';
 import type { AnyTransform, FileKind, Finding, Service, WorkspaceView } from './types.js';
 
+/** Files whose fixers read the services' probes and timers: ECS task definitions, Kubernetes manifests. */
+const DEPLOY_KINDS: FileKind[] = ['ecs', 'k8s'];
+
 export type { FileChange } from './run-package.js';
 
 export interface Selection {
@@ -126,6 +129,7 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
     composeEntries,
     inRun: runFiles.map((f) => f.path).filter((p) => !repoProblems.has(p)),
     fixers: fixers.map((t) => t.id),
+    refreshFacts: mode === 'fix' && selected.some((f) => DEPLOY_KINDS.includes(f.kind)),
   };
 
   const selectedSet = new Set(selected.map((f) => f.path));
@@ -164,11 +168,14 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
     known: repoFiles.filter((f) => !f.unreadable).map((f) => [f.path, f.text] as [string, string]),
     stable: true,
   });
+  // Deployment manifests are fitted to the services as this fix leaves them.
+  const fixedPackages = ran.some((r) => r.fixed) ? discovery.packages.map((p) => byDir.get(p.dir)!).map((r) => r.fixed ?? r.service) : null;
+  const deployWs = fixedPackages ? { ...ws, services: servicesOf(fixedPackages, config), packages: fixedPackages } : ws;
   const byPath = new Map<string, FileResult>();
   for (const r of ran) for (const f of r.files) byPath.set(f.path, f);
   for (const f of repoFiles) {
     if (!selectedSet.has(f.path)) continue;
-    byPath.set(f.path, await runLoadedFile(f, null, ws, setup, transforms, fixers));
+    byPath.set(f.path, await runLoadedFile(f, null, DEPLOY_KINDS.includes(f.kind) ? deployWs : ws, setup, transforms, fixers));
     sel.progress?.(++done, total);
   }
   const results = selected.map((f) => byPath.get(f.path)!);

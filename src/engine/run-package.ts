@@ -13,7 +13,8 @@ import { hasNeedle } from './prefilter.js';
 import { provenanceOf } from './provenance.js';
 import { fixFile, parseErrorFinding, scanFile, type CreatedFile } from './run-file.js';
 import { findSuppressions } from './suppress.js';
-import { restore } from './text.js';
+import { normalize, restore } from './text.js';
+import { parse } from './parsers.js';
 import type { AnyTransform, FileKind, Finding, PackageManagerInfo, ResolvedConfig, Service, WorkspaceView } from './types.js';
 
 /** What every package task shares: sent to each worker once. */
@@ -29,6 +30,14 @@ export interface RunSetup {
   inRun: string[];
   /** Ids of the selected fixers, in registry order (fix mode). */
   fixers: string[];
+  /**
+   * Fix mode, when the run fixes deployment manifests: a package whose files
+   * changed also reports its inventory as the fix leaves it (`fixed`), so the
+   * ECS and Kubernetes fixers, which run after every package, fit probes and
+   * timers to the code as written by this very run (a force-exit timer the
+   * fix adds needs the grace period a second fix would otherwise raise).
+   */
+  refreshFacts?: boolean;
 }
 
 export interface PackageTask {
@@ -74,6 +83,8 @@ export interface PackageResult {
   dir: string;
   service: Service;
   files: FileResult[];
+  /** The inventory entry from the fixed files (see RunSetup.refreshFacts); absent when nothing changed. */
+  fixed?: Service;
 }
 
 /** The service a file's findings belong to: none for repo-level files and ignored services. */
@@ -131,6 +142,22 @@ export async function runLoadedFile(
   return result;
 }
 
+/**
+ * A loaded file as the fix leaves it, for the inventory: its fixed text when
+ * it changed, parsed afresh (fixers edit the loaded trees in place, so even an
+ * unchanged file's tree may no longer be the file's).
+ */
+function asFixed(f: LoadedFile, after: string | undefined): LoadedFile {
+  if (!f.parsed || (f.kind !== 'code' && f.kind !== 'dockerfile')) return f;
+  const text = after === undefined ? f.text : normalize(after).text;
+  try {
+    return { ...f, text, parsed: parse(f.kind, f.path, text) };
+  } catch {
+    // Fixed output is checked to parse before it is kept; a file that still fails gives no facts.
+    return { ...f, text, parsed: undefined };
+  }
+}
+
 /** The worker-side state built once from the setup: transforms, file lists, a workspace view. */
 export interface PackageRunner {
   run(task: PackageTask): Promise<PackageResult>;
@@ -176,7 +203,9 @@ export function packageRunner(setup: RunSetup, transforms: AnyTransform[], pause
         files.push(await runLoadedFile(f, service, ws, setup, transforms, fixers));
         await pause?.();
       }
-      return { dir: task.dir, service, files };
+      const changed = new Map(files.flatMap((r) => (r.change ? [[r.path, r.change.after] as const] : [])));
+      if (!setup.refreshFacts || changed.size === 0) return { dir: task.dir, service, files };
+      return { dir: task.dir, service, files, fixed: inventoryOf(setup.root, pkg, loaded.map((f) => asFixed(f, changed.get(f.path))), setup.composeEntries, setup.config) };
     },
   };
 }
