@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import * as prettier from 'prettier';
+import { isInside } from './paths.js';
 
 /** The changed span of `after` relative to `before`, widened to whole lines. */
 export function changedSpan(before: string, after: string): { start: number; end: number } | null {
@@ -54,8 +55,7 @@ async function mayHoldConfig(dir: string): Promise<boolean> {
 function configOf(root: string, dir: string, lookup: ConfigLookup): Promise<string | null> {
   let found = lookup.get(dir);
   if (found) return found;
-  const within = path.relative(root, dir);
-  if (within.startsWith('..') || path.isAbsolute(within)) found = Promise.resolve(null);
+  if (!isInside(root, dir)) found = Promise.resolve(null);
   else
     found = mayHoldConfig(dir).then((may) => {
       if (may) return prettier.resolveConfigFile(path.join(dir, 'file.js'));
@@ -70,8 +70,7 @@ export async function formatChanged(root: string, rel: string, before: string, a
   const abs = path.join(root, rel);
   const configFile = await configOf(path.resolve(root), path.dirname(path.resolve(abs)), lookup);
   if (!configFile) return after;
-  const within = path.relative(root, configFile);
-  if (within.startsWith('..') || path.isAbsolute(within)) return after;
+  if (!isInside(root, configFile)) return after;
   const span = changedSpan(before, after);
   if (!span) return after;
   const options = (await prettier.resolveConfig(abs, { config: configFile })) ?? {};

@@ -169,7 +169,7 @@ async function runWorkspace(rootArg: string, transforms: AnyTransform[], fixers:
     stable: true,
   });
   // Deployment manifests are fitted to the services as this fix leaves them.
-  const fixedPackages = ran.some((r) => r.fixed) ? discovery.packages.map((p) => byDir.get(p.dir)!).map((r) => r.fixed ?? r.service) : null;
+  const fixedPackages = ran.some((r) => r.fixed) ? discovery.packages.map((p) => byDir.get(p.dir)!.fixed ?? packages.get(p.dir)!) : null;
   const deployWs = fixedPackages ? { ...ws, services: servicesOf(fixedPackages, config), packages: fixedPackages } : ws;
   const byPath = new Map<string, FileResult>();
   for (const r of ran) for (const f of r.files) byPath.set(f.path, f);

@@ -26,26 +26,12 @@ export async function runPackages(
   const threads = Math.min(jobs, tasks.length);
   const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
   // From TypeScript sources (a test runner) there is no compiled worker beside
-  // this module: run in this thread, which gives the same results.
-  if (threads <= 1 || !fs.existsSync(worker)) {
-    const runner = packageRunner(setup, transforms);
-    const out: PackageResult[] = [];
-    for (const t of tasks) {
-      out.push(await runner.run(t));
-      onDone(t);
-    }
-    return out;
-  }
-  const workers = threads - 1;
-  const pool = new Piscina({
-    filename: worker,
-    workerData: setup,
-    minThreads: workers,
-    maxThreads: workers,
-  });
-  // This thread hands the workers their next task only between its own
+  // this module: run in this thread alone, which gives the same results.
+  const workers = threads > 1 && fs.existsSync(worker) ? threads - 1 : 0;
+  const pool = workers > 0 ? new Piscina({ filename: worker, workerData: setup, minThreads: workers, maxThreads: workers }) : null;
+  // With workers, this thread hands them their next task only between its own
   // files: it pauses after each one so a worker never waits a whole package.
-  const local = packageRunner(setup, transforms, () => new Promise<void>((resolve) => setImmediate(resolve)));
+  const local = packageRunner(setup, transforms, pool ? () => new Promise<void>((resolve) => setImmediate(resolve)) : undefined);
   const results: PackageResult[] = new Array<PackageResult>(tasks.length);
   let next = 0;
   const drain = async (run: (task: PackageTask) => Promise<PackageResult>) => {
@@ -55,12 +41,9 @@ export async function runPackages(
     }
   };
   try {
-    await Promise.all([
-      ...Array.from({ length: workers }, () => drain((task) => pool.run(task) as Promise<PackageResult>)),
-      drain((task) => local.run(task)),
-    ]);
+    await Promise.all([...Array.from({ length: workers }, () => drain((task) => pool!.run(task) as Promise<PackageResult>)), drain((task) => local.run(task))]);
     return results;
   } finally {
-    await pool.destroy();
+    await pool?.destroy();
   }
 }

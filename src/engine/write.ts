@@ -4,6 +4,7 @@
 // (removeStaleTemps in guard.ts, which finds them by tempName's pattern).
 import fs from 'node:fs';
 import path from 'node:path';
+import { isInside } from './paths.js';
 
 export class WriteError extends Error {}
 
@@ -11,11 +12,6 @@ export class WriteError extends Error {}
 export const tempName = (name: string, pid: number) => `.${name}.shipshape-${pid}.tmp`;
 /** Matches tempName's names; group 1 is the pid. */
 export const TEMP_NAME = /^\..+\.shipshape-(\d+)\.tmp$/;
-
-const inside = (root: string, abs: string) => {
-  const within = path.relative(root, abs);
-  return !within.startsWith('..') && !path.isAbsolute(within);
-};
 
 /** The nearest folder of abs that exists, resolved through symlinks. */
 function realFolderOf(abs: string): string {
@@ -39,7 +35,7 @@ function realFolderOf(abs: string): string {
  */
 export function writeAtomic(root: string, rel: string, text: string): void {
   const abs = path.resolve(root, rel);
-  if (!inside(path.resolve(root), abs)) throw new WriteError(`${rel}: refusing to write outside ${root}`);
+  if (!isInside(path.resolve(root), abs)) throw new WriteError(`${rel}: refusing to write outside ${root}`);
   let realRoot: string;
   let folder: string;
   try {
@@ -48,7 +44,7 @@ export function writeAtomic(root: string, rel: string, text: string): void {
   } catch (err) {
     throw new WriteError(`${rel}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; file left unchanged`);
   }
-  if (!inside(realRoot, folder)) throw new WriteError(`${rel}: refusing to write outside ${root} (a folder on the way is a symlink to ${folder})`);
+  if (!isInside(realRoot, folder)) throw new WriteError(`${rel}: refusing to write outside ${root} (a folder on the way is a symlink to ${folder})`);
   let st: fs.Stats | undefined;
   try {
     st = fs.lstatSync(abs, { throwIfNoEntry: false });
